@@ -1,0 +1,98 @@
+package vault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// List calls fn with the id of every committed blob last written before
+// olderThan, shard by shard. fn may delete the blob it is given; an error
+// from fn stops the walk and is returned. The orphan sweeper uses it with a
+// cutoff of an hour ago (see the package doc).
+func (s *FS) List(ctx context.Context, olderThan time.Time, fn func(id string) error) error {
+	for _, shard := range shardNames() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		err := s.scan(filepath.Join(s.dir, shard), olderThan, func(_, id string) error {
+			return fn(id)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SweepTemp removes temp files last written before olderThan: blobs whose
+// writer crashed or never finished. A writer still busy with an older temp
+// file fails at Commit, which is safe. It returns how many it removed.
+func (s *FS) SweepTemp(ctx context.Context, olderThan time.Time) (int, error) {
+	n := 0
+	err := s.scan(filepath.Join(s.dir, tmpDir), olderThan, func(path, _ string) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		err := os.Remove(path)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("sweeping temp blob: %w", err)
+		}
+		if err == nil {
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
+// scanBatch is how many directory entries scan reads at a time.
+const scanBatch = 512
+
+// scan calls fn for each blob-named file in dir last modified before
+// olderThan, reading the folder in batches so huge shards stay cheap.
+func (s *FS) scan(dir string, olderThan time.Time, fn func(path, id string) error) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("listing blobs: %w", err)
+	}
+	defer func() { _ = d.Close() }() // read-only: a Close error loses nothing
+	for {
+		entries, err := d.ReadDir(scanBatch)
+		for _, e := range entries {
+			if err := visit(dir, e, olderThan, fn); err != nil {
+				return err
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("listing blobs: %w", err)
+		}
+	}
+}
+
+// visit calls fn for one entry if it is an old enough blob file. An entry
+// that vanished meanwhile (deleted, or committed out of tmp) is skipped.
+func visit(dir string, e fs.DirEntry, olderThan time.Time, fn func(path, id string) error) error {
+	if !e.Type().IsRegular() || !validID(e.Name()) {
+		return nil
+	}
+	fi, err := e.Info()
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("listing blobs: %w", err)
+	}
+	if !fi.ModTime().Before(olderThan) {
+		return nil
+	}
+	return fn(filepath.Join(dir, e.Name()), e.Name())
+}
