@@ -125,35 +125,44 @@ func validContactInput(in ContactInput, ch Change) error {
 	return nil
 }
 
+// Outcome says what PutContact did.
+type Outcome int
+
+// What PutContact did.
+const (
+	Unchanged Outcome = iota
+	Created
+	Updated
+)
+
 // PutContact creates or updates the entry for in.Email in book, and writes
-// a history row for every field that changed. It reports whether anything
-// changed.
-func (s *Store) PutContact(ctx context.Context, book Book, in ContactInput, ch Change) (Contact, bool, error) {
+// a history row for every field that changed.
+func (s *Store) PutContact(ctx context.Context, book Book, in ContactInput, ch Change) (Contact, Outcome, error) {
 	var c Contact
-	var changed bool
+	var out Outcome
 	err := s.InTx(ctx, func(tx *Tx) error {
 		var err error
-		c, changed, err = tx.PutContact(ctx, book, in, ch)
+		c, out, err = tx.PutContact(ctx, book, in, ch)
 		return err
 	})
-	return c, changed, err
+	return c, out, err
 }
 
 // PutContact is Store.PutContact inside a transaction (imports apply many
 // rows in one).
-func (t *Tx) PutContact(ctx context.Context, book Book, in ContactInput, ch Change) (Contact, bool, error) {
+func (t *Tx) PutContact(ctx context.Context, book Book, in ContactInput, ch Change) (Contact, Outcome, error) {
 	kind, key, err := NormalizeContactKey(in.Email)
 	if err != nil {
-		return Contact{}, false, err
+		return Contact{}, Unchanged, err
 	}
 	if err := validContactInput(in, ch); err != nil {
-		return Contact{}, false, err
+		return Contact{}, Unchanged, err
 	}
 	old, err := scanContact(t.queryRow(ctx, `SELECT `+contactColumns+` FROM contacts
 		WHERE org_id = ? AND COALESCE(owner_user_id, 0) = ? AND email = ?`, book.OrgID, book.OwnerUserID, key))
 	exists := err == nil
 	if err != nil && err != ErrNotFound {
-		return Contact{}, false, fmt.Errorf("reading contact %s: %w", key, err)
+		return Contact{}, Unchanged, fmt.Errorf("reading contact %s: %w", key, err)
 	}
 	next := old
 	if !exists {
@@ -162,7 +171,7 @@ func (t *Tx) PutContact(ctx context.Context, book Book, in ContactInput, ch Chan
 	apply(&next, in)
 	diffs := diffContact(old, next, exists)
 	if exists && len(diffs) == 0 {
-		return old, false, nil
+		return old, Unchanged, nil
 	}
 	now := t.s.now().UTC()
 	next.Source, next.UpdatedAt = ch.Source, now
@@ -176,12 +185,15 @@ func (t *Tx) PutContact(ctx context.Context, book Book, in ContactInput, ch Chan
 			next.AccessCodeHash, next.AccessCodeHint, next.Source, micros(now), micros(now))
 	}
 	if err != nil {
-		return Contact{}, false, fmt.Errorf("saving contact %s: %w", key, err)
+		return Contact{}, Unchanged, fmt.Errorf("saving contact %s: %w", key, err)
 	}
 	if err := t.addHistory(ctx, next, diffs, ch, now); err != nil {
-		return Contact{}, false, err
+		return Contact{}, Unchanged, err
 	}
-	return next, true, nil
+	if exists {
+		return next, Updated, nil
+	}
+	return next, Created, nil
 }
 
 func apply(c *Contact, in ContactInput) {

@@ -160,7 +160,7 @@ func TestUsers(t *testing.T) {
 				t.Errorf("%s: accepted", c.name)
 			case c.want != nil && !errors.Is(err, c.want):
 				t.Errorf("%s: err = %v, want %v", c.name, err, c.want)
-			case c.want == nil && !errors.As(err, &inv) :
+			case c.want == nil && !errors.As(err, &inv):
 				t.Errorf("%s: err = %v, want InvalidError", c.name, err)
 			}
 		}
@@ -208,24 +208,24 @@ func TestContactsAndHistory(t *testing.T) {
 		o := mustOrg(t, s, "Gemeente", "gemeente.nl")
 		u := mustUser(t, s, o, "jan@gemeente.nl")
 		book := db.OrgBook(o.ID)
-		c, changed, err := s.PutContact(ctx, book, db.ContactInput{Email: "Alice@Example.COM", FullName: ptr("Alice Jansen"), Phone: ptr("+31612345678")},
+		c, outcome, err := s.PutContact(ctx, book, db.ContactInput{Email: "Alice@Example.COM", FullName: ptr("Alice Jansen"), Phone: ptr("+31612345678")},
 			db.Change{Source: db.SourceImport, Actor: "cli"})
-		if err != nil || !changed {
-			t.Fatal(err, changed)
+		if err != nil || outcome != db.Created {
+			t.Fatal(err, outcome)
 		}
 		if c.Email != "Alice@example.com" || c.Kind != db.KindAddress {
 			t.Errorf("contact = %+v", c)
 		}
 		// The same values again change nothing and write no history.
-		if _, changed, err := s.PutContact(ctx, book, db.ContactInput{Email: "Alice@example.com", Phone: ptr("+31612345678")},
-			db.Change{Source: db.SourceImport, Actor: "cli"}); err != nil || changed {
-			t.Errorf("unchanged put: changed=%v err=%v", changed, err)
+		if _, outcome, err := s.PutContact(ctx, book, db.ContactInput{Email: "Alice@example.com", Phone: ptr("+31612345678")},
+			db.Change{Source: db.SourceImport, Actor: "cli"}); err != nil || outcome != db.Unchanged {
+			t.Errorf("unchanged put: outcome=%v err=%v", outcome, err)
 		}
 		// A sender fixes the number; the name is left alone.
 		clock.Advance(time.Hour)
-		c2, _, err := s.PutContact(ctx, book, db.ContactInput{Email: "Alice@example.com", Phone: ptr("+31687654321")},
+		c2, outcome, err := s.PutContact(ctx, book, db.ContactInput{Email: "Alice@example.com", Phone: ptr("+31687654321")},
 			db.Change{Source: db.SourceManual, Actor: "user:1"})
-		if err != nil || c2.FullName != "Alice Jansen" || c2.Phone != "+31687654321" || c2.ID != c.ID {
+		if err != nil || outcome != db.Updated || c2.FullName != "Alice Jansen" || c2.Phone != "+31687654321" || c2.ID != c.ID {
 			t.Fatalf("update = %+v, %v", c2, err)
 		}
 		h, err := s.ContactHistory(ctx, o.ID, c.ID)
