@@ -23,6 +23,7 @@ type Keys struct {
 	identities []age.Identity
 	recipient  age.Recipient
 	public     string
+	secret     []byte // input keying material for Derive: the first identity
 }
 
 // PublicKey returns the age recipient that new data is encrypted to.
@@ -93,9 +94,9 @@ func parseKeys(r io.Reader) (*Keys, error) {
 	k := &Keys{identities: ids}
 	switch id := ids[0].(type) {
 	case *age.X25519Identity:
-		k.recipient, k.public = id.Recipient(), id.Recipient().String()
+		k.recipient, k.public, k.secret = id.Recipient(), id.Recipient().String(), []byte(id.String())
 	case *age.HybridIdentity:
-		k.recipient, k.public = id.Recipient(), id.Recipient().String()
+		k.recipient, k.public, k.secret = id.Recipient(), id.Recipient().String(), []byte(id.String())
 	default:
 		return nil, fmt.Errorf("unsupported identity type %T", id)
 	}

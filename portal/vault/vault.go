@@ -14,13 +14,14 @@ import (
 
 // Vault encrypts blobs and small values to the server's key.
 type Vault struct {
-	keys  *Keys
-	store BlobStore
+	keys     *Keys
+	store    BlobStore
+	fieldKey []byte
 }
 
 // New returns a Vault that keeps its blobs in store.
 func New(keys *Keys, store BlobStore) *Vault {
-	return &Vault{keys: keys, store: store}
+	return &Vault{keys: keys, store: store, fieldKey: keys.Derive("field encryption v1")}
 }
 
 // Writer starts a new encrypted blob.

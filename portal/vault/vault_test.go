@@ -264,3 +264,28 @@ func (f *failAfter) Read(p []byte) (int, error) {
 	f.n -= n
 	return n, nil
 }
+
+func TestSealFieldBinding(t *testing.T) {
+	v := newTestVault(t)
+	sealed, err := v.SealField([]byte("Uitslag bloedonderzoek"), "message abc subject")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(sealed, []byte("Uitslag")) {
+		t.Fatal("sealed field contains the plaintext")
+	}
+	got, err := v.OpenField(sealed, "message abc subject")
+	if err != nil || string(got) != "Uitslag bloedonderzoek" {
+		t.Fatalf("OpenField = %q, %v", got, err)
+	}
+	if _, err := v.OpenField(sealed, "message xyz subject"); err != ErrSealedField {
+		t.Errorf("opening under another binding: %v", err)
+	}
+	other := newTestVault(t)
+	if _, err := other.OpenField(sealed, "message abc subject"); err != ErrSealedField {
+		t.Errorf("opening with another key: %v", err)
+	}
+	if a, b := v.keys.Derive("x"), other.keys.Derive("x"); bytes.Equal(a, b) {
+		t.Error("two keys derive the same secret")
+	}
+}
