@@ -1,0 +1,21 @@
+// Sluis: small progressive enhancements. Every page works without this
+// file; it is loaded with the page's CSP nonce.
+"use strict";
+
+// Ignore a second submit of the same form (a double click), so one action
+// is not posted twice. Pages restored from the back/forward cache start
+// fresh.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (form.dataset.submitted === "1") {
+    event.preventDefault();
+    return;
+  }
+  form.dataset.submitted = "1";
+});
+
+window.addEventListener("pageshow", function () {
+  document.querySelectorAll("form[data-submitted]").forEach(function (form) {
+    delete form.dataset.submitted;
+  });
+});

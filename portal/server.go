@@ -1,0 +1,117 @@
+// Package portal is Sluis's web front: the Echo server, the one route table
+// (routes.go), the middleware chain, the handlers and the rendering of
+// pages. It is the only package that imports Echo; domain packages below
+// it know nothing of HTTP.
+package portal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"net/url"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"sluis/assets"
+	"sluis/db"
+	"sluis/portal/i18n"
+	"sluis/views"
+)
+
+// Options are the portal's dependencies and settings, built by cmd/sluis.
+type Options struct {
+	Logger         *slog.Logger                // nil discards
+	Store          *db.Store                   // may be nil until pages need it
+	BaseURL        string                      // where links point, e.g. https://sluis.example.org
+	Dev            bool                        // dev/demo mode: shows the dev outbox
+	Outbox         Outbox                      // may be nil
+	Registry       *prometheus.Registry        // nil: a private one, served at /metrics
+	Ready          func(context.Context) error // nil means always ready
+	TrustedProxies []netip.Prefix              // proxies whose X-Forwarded-For is believed
+}
+
+// Server is the portal's HTTP side.
+type Server struct {
+	e       *echo.Echo
+	log     *slog.Logger
+	store   *db.Store
+	i18n    *i18n.Bundle
+	assets  *assets.Set
+	metrics *metrics
+	outbox  Outbox
+	ready   func(context.Context) error
+	dev     bool
+	// secureCookies is false only for plain-HTTP development on loopback,
+	// where browsers would drop Secure cookies.
+	secureCookies bool
+	httpsBase     bool
+}
+
+// New builds the server: catalogues, assets and templates are loaded and
+// parsed here, once, so a broken one stops start-up rather than a request.
+func New(opt Options) (*Server, error) {
+	base, err := parseBaseURL(opt.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		log: opt.Logger, store: opt.Store, outbox: opt.Outbox, ready: opt.Ready, dev: opt.Dev,
+		httpsBase:     base.Scheme == "https",
+		secureCookies: base.Scheme == "https" || !isLoopbackHost(base.Hostname()),
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.i18n, err = i18n.New(); err != nil {
+		return nil, err
+	}
+	if s.assets, err = assets.Load(); err != nil {
+		return nil, err
+	}
+	pages, err := views.Parse(template.FuncMap{"asset": s.assets.URL})
+	if err != nil {
+		return nil, err
+	}
+	reg := opt.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	if s.metrics, err = newMetrics(reg); err != nil {
+		return nil, err
+	}
+	extract, err := ipExtractor(opt.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	s.e = echo.New()
+	s.e.HideBanner, s.e.HidePort = true, true
+	s.e.IPExtractor = extract
+	s.e.Renderer = &renderer{pages: pages}
+	s.e.HTTPErrorHandler = s.handleError
+	s.routes()
+	return s, nil
+}
+
+// Handler returns the portal as an http.Handler, to be served by the
+// caller's http.Server (which sets the timeouts).
+func (s *Server) Handler() http.Handler { return s.e }
+
+func parseBaseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("base URL %q: %w", raw, err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, errors.New("base URL must be an absolute http:// or https:// URL, e.g. https://sluis.example.org")
+	}
+	return u, nil
+}
+
+func isLoopbackHost(host string) bool {
+	return host == "localhost" || host == "127.0.0.1" || host == "::1"
+}
