@@ -1,0 +1,71 @@
+// Package delivery is the heart of Sluis: it turns a submitted message into
+// a held draft or a released message, and notifies the people involved. It
+// knows nothing of HTTP or SMTP.
+//
+// The guarantee it keeps: a message is stored (encrypted blobs fsynced,
+// then one database transaction with its recipients and the jobs that will
+// notify them) before Submit returns nil, so whatever the intake
+// acknowledges is never lost and always notified; a failed Submit leaves
+// nothing behind but blobs that the sweeper removes.
+package delivery
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"sluis/db"
+	"sluis/portal/mailer"
+	"sluis/portal/vault"
+)
+
+// Enqueuer adds jobs inside one of the store's transactions.
+type Enqueuer interface {
+	InsertTx(ctx context.Context, tx *db.Tx, args river.JobArgs, opts *river.InsertOpts) error
+}
+
+// Translator gives the text of a key in a language (portal/i18n).
+type Translator interface {
+	T(lang, key string, data map[string]any) string
+}
+
+// Options are the Service's dependencies and settings.
+type Options struct {
+	Store     *db.Store
+	Vault     *vault.Vault
+	Keys      *vault.Keys
+	Jobs      Enqueuer
+	Mailer    mailer.Sender
+	MailFrom  string // address of Sluis's own mail
+	Text      Translator
+	Logger    *slog.Logger
+	BaseURL   string // the portal's public URL, for links in mail
+	Now       func() time.Time
+	Retention time.Duration // how long released content is kept (default 30 days)
+	DraftTTL  time.Duration // how long a held draft is kept (default 14 days)
+}
+
+// Service submits, holds and releases messages.
+type Service struct {
+	opt     Options
+	linkKey []byte
+}
+
+// New returns a Service.
+func New(opt Options) *Service {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Retention <= 0 {
+		opt.Retention = 30 * 24 * time.Hour
+	}
+	if opt.DraftTTL <= 0 {
+		opt.DraftTTL = 14 * 24 * time.Hour
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	return &Service{opt: opt, linkKey: opt.Keys.Derive("recipient link v1")}
+}

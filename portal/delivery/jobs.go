@@ -1,0 +1,127 @@
+package delivery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/riverqueue/river"
+
+	"sluis/db"
+	"sluis/portal/mailer"
+)
+
+// NotifyRecipientArgs is the job that mails one recipient their link.
+type NotifyRecipientArgs struct {
+	OrgID       int64 `json:"org_id"`
+	RecipientID int64 `json:"recipient_id"`
+}
+
+// Kind names the job.
+func (NotifyRecipientArgs) Kind() string { return "notify_recipient" }
+
+// NotifyHeldArgs is the job that tells a sender their mail was not sent.
+type NotifyHeldArgs struct {
+	OrgID     int64 `json:"org_id"`
+	MessageID int64 `json:"message_id"`
+}
+
+// Kind names the job.
+func (NotifyHeldArgs) Kind() string { return "notify_held" }
+
+// AddWorkers registers the Service's job workers.
+func (s *Service) AddWorkers(w *river.Workers) error {
+	if err := river.AddWorkerSafely(w, &notifyRecipientWorker{s: s}); err != nil {
+		return err
+	}
+	return river.AddWorkerSafely(w, &notifyHeldWorker{s: s})
+}
+
+type notifyRecipientWorker struct {
+	river.WorkerDefaults[NotifyRecipientArgs]
+	s *Service
+}
+
+// Work sends the notification. A temporary relay failure returns the
+// error, so River retries with back-off; a permanent refusal of this
+// recipient is recorded as a bounce and ends the job.
+func (w *notifyRecipientWorker) Work(ctx context.Context, job *river.Job[NotifyRecipientArgs]) error {
+	s := w.s
+	rc, err := s.opt.Store.Recipient(ctx, job.Args.OrgID, job.Args.RecipientID)
+	if errors.Is(err, db.ErrNotFound) {
+		return river.JobCancel(err)
+	}
+	if err != nil {
+		return err
+	}
+	if rc.Status != db.StatusPending {
+		return nil // notified already: a retry after the relay took it
+	}
+	msg, err := s.opt.Store.Message(ctx, rc.OrgID, rc.MessageID)
+	if err != nil {
+		return err
+	}
+	if msg.State != db.StateReleased {
+		return nil // revoked or expired before the job ran
+	}
+	m, err := s.recipientMail(ctx, msg, rc)
+	if err != nil {
+		return err
+	}
+	return s.send(ctx, m, rc)
+}
+
+// send delivers m to rc and records the outcome.
+func (s *Service) send(ctx context.Context, m *mailer.Message, rc db.Recipient) error {
+	res, err := s.opt.Mailer.Send(ctx, m)
+	now := s.opt.Now().UTC()
+	var perm *mailer.PermanentError
+	switch {
+	case err == nil && len(res.Rejected) == 0:
+		return s.opt.Store.MarkNotified(ctx, rc.OrgID, rc.ID, now)
+	case err == nil || errors.As(err, &perm):
+		reason := "refused by the relay"
+		if len(res.Rejected) > 0 {
+			reason = fmt.Sprintf("%d %s", res.Rejected[0].Code, res.Rejected[0].Text)
+		} else if perm != nil {
+			reason = perm.Error()
+		}
+		s.opt.Logger.Warn("notification bounced", "recipient_id", rc.ID, "reason", reason)
+		return s.opt.Store.MarkBounced(ctx, rc.OrgID, rc.ID, now, reason)
+	case errors.Is(err, mailer.ErrInvalidMessage):
+		return river.JobCancel(err)
+	}
+	return fmt.Errorf("sending notification: %w", err)
+}
+
+type notifyHeldWorker struct {
+	river.WorkerDefaults[NotifyHeldArgs]
+	s *Service
+}
+
+// Work mails the sender the list of what is missing and the link to
+// finish sending.
+func (w *notifyHeldWorker) Work(ctx context.Context, job *river.Job[NotifyHeldArgs]) error {
+	s := w.s
+	msg, err := s.opt.Store.Message(ctx, job.Args.OrgID, job.Args.MessageID)
+	if errors.Is(err, db.ErrNotFound) {
+		return river.JobCancel(err)
+	}
+	if err != nil {
+		return err
+	}
+	if msg.State != db.StateHeld {
+		return nil
+	}
+	m, err := s.heldMail(ctx, msg)
+	if err != nil {
+		return err
+	}
+	_, err = s.opt.Mailer.Send(ctx, m)
+	var perm *mailer.PermanentError
+	if errors.As(err, &perm) || errors.Is(err, mailer.ErrInvalidMessage) {
+		s.opt.Logger.Error("the sender's not-sent mail was refused", "message_id", msg.ID, "err", err)
+		return river.JobCancel(err)
+	}
+	return err
+}

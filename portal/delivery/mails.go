@@ -1,0 +1,165 @@
+package delivery
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	htmltemplate "html/template"
+	"strings"
+	texttemplate "text/template"
+	"time"
+
+	"sluis/db"
+	"sluis/portal/mailer"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+// mailView is what a mail template sees. Data fills the translations'
+// placeholders; t translates a key with Data.
+type mailView struct {
+	Lang       string
+	URL        string
+	Verify     string
+	Recipients []heldRecipient
+	Lines      []LineProblem
+	Data       map[string]any
+}
+
+type heldRecipient struct{ Address, Reason string }
+
+// render executes the text and HTML templates of one mail kind.
+func (s *Service) render(kind string, v mailView) (text, html string, err error) {
+	t := func(key string) string { return s.opt.Text.T(v.Lang, key, v.Data) }
+	tt, err := texttemplate.New(kind+".txt").Funcs(texttemplate.FuncMap{"t": t}).ParseFS(templateFS, "templates/"+kind+".txt")
+	if err != nil {
+		return "", "", err
+	}
+	ht, err := htmltemplate.New(kind+".html").Funcs(htmltemplate.FuncMap{"t": t}).ParseFS(templateFS, "templates/"+kind+".html")
+	if err != nil {
+		return "", "", err
+	}
+	var tb, hb bytes.Buffer
+	if err := tt.Execute(&tb, v); err != nil {
+		return "", "", err
+	}
+	if err := ht.Execute(&hb, v); err != nil {
+		return "", "", err
+	}
+	return tb.String(), hb.String(), nil
+}
+
+// people loads the organisation and the sender of a message.
+func (s *Service) people(ctx context.Context, msg db.Message) (db.Org, db.User, error) {
+	org, err := s.opt.Store.Org(ctx, msg.OrgID)
+	if err != nil {
+		return db.Org{}, db.User{}, err
+	}
+	sender, err := s.opt.Store.User(ctx, msg.OrgID, msg.SenderID)
+	return org, sender, err
+}
+
+func senderName(u db.User) string {
+	if u.DisplayName != "" {
+		return u.DisplayName
+	}
+	return u.Email
+}
+
+// recipientMail is a recipient's notification: who sent it, the link,
+// how they will verify. It never carries the subject or the content.
+func (s *Service) recipientMail(ctx context.Context, msg db.Message, rc db.Recipient) (*mailer.Message, error) {
+	org, sender, err := s.people(ctx, msg)
+	if err != nil {
+		return nil, err
+	}
+	lang := org.Language
+	if rc.Internal {
+		if u, err := s.opt.Store.UserByAddress(ctx, rc.Address); err == nil && u.OrgID == org.ID {
+			lang = u.Language
+		}
+	}
+	v := mailView{Lang: lang, URL: s.RecipientURL(rc.LinkNonce), Data: map[string]any{
+		"Sender": senderName(sender), "SenderAddress": sender.Email, "Org": org.Name,
+		"Phone": rc.Display, "Expires": formatDate(msg.ExpiresAt, lang)}}
+	v.Verify = s.opt.Text.T(lang, "mail.notify.verify_"+rc.Method, v.Data)
+	text, html, err := s.render("notify", v)
+	if err != nil {
+		return nil, err
+	}
+	return &mailer.Message{
+		From:    mailer.Address{Name: senderName(sender) + " (" + org.Name + ")", Addr: s.opt.MailFrom},
+		To:      []mailer.Address{{Addr: rc.Address}},
+		Subject: s.opt.Text.T(lang, "mail.notify.subject", v.Data),
+		Text:    text, HTML: html, Lang: lang,
+		Headers: map[string]string{"X-Sluis-Kind": "notification"},
+	}, nil
+}
+
+// heldMail tells the sender, in their language, which recipients lack data
+// and why, which control-block lines failed, and where to finish sending.
+func (s *Service) heldMail(ctx context.Context, msg db.Message) (*mailer.Message, error) {
+	org, sender, err := s.people(ctx, msg)
+	if err != nil {
+		return nil, err
+	}
+	subject, err := s.opt.Vault.OpenField(msg.Subject, subjectBinding(msg.UID))
+	if err != nil {
+		return nil, err
+	}
+	rcpts, err := s.opt.Store.Recipients(ctx, msg.OrgID, msg.ID)
+	if err != nil {
+		return nil, err
+	}
+	lang := sender.Language
+	v := mailView{Lang: lang, URL: s.DraftURL(msg.UID), Data: map[string]any{
+		"Subject": oneLine(string(subject)), "Org": org.Name, "Expires": formatDate(msg.ExpiresAt, lang)}}
+	for _, rc := range rcpts {
+		if rc.Problem != "" {
+			v.Recipients = append(v.Recipients, heldRecipient{rc.Address, s.opt.Text.T(lang, "problem."+rc.Problem, nil)})
+		}
+	}
+	if msg.Problems != "" {
+		if err := json.Unmarshal([]byte(msg.Problems), &v.Lines); err != nil {
+			return nil, errors.Join(errors.New("reading control-block problems"), err)
+		}
+		for i := range v.Lines {
+			v.Lines[i].Reason = s.opt.Text.T(lang, "reason."+v.Lines[i].Reason, nil)
+		}
+	}
+	text, html, err := s.render("held", v)
+	if err != nil {
+		return nil, err
+	}
+	return &mailer.Message{
+		From:    mailer.Address{Name: "Sluis (" + org.Name + ")", Addr: s.opt.MailFrom},
+		To:      []mailer.Address{{Name: sender.DisplayName, Addr: sender.Email}},
+		Subject: s.opt.Text.T(lang, "mail.held.subject", v.Data),
+		Text:    text, HTML: html, Lang: lang,
+		Headers: map[string]string{"X-Sluis-Kind": "held"},
+	}, nil
+}
+
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > 120 {
+		return string(r[:120]) + "…"
+	}
+	return s
+}
+
+// formatDate writes a day the way each language does.
+func formatDate(t time.Time, lang string) string {
+	loc, err := time.LoadLocation("Europe/Amsterdam")
+	if err != nil {
+		loc = time.UTC
+	}
+	t = t.In(loc)
+	if lang == "en" {
+		return t.Format("2 January 2006")
+	}
+	return t.Format("02-01-2006")
+}
