@@ -190,7 +190,9 @@ func openInput(name string, e env) (interface {
 	return os.Open(name)
 }
 
-type nopCloser struct{ r interface{ Read([]byte) (int, error) } }
+type nopCloser struct {
+	r interface{ Read([]byte) (int, error) }
+}
 
 func (n nopCloser) Read(p []byte) (int, error) { return n.r.Read(p) }
 func (nopCloser) Close() error                 { return nil }

@@ -4,8 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
-	"os"
 	"net"
+	"os"
 
 	"sluis/db"
 	"sluis/portal/secret"

@@ -60,7 +60,10 @@ func run(ctx context.Context, args []string, e env) int {
 		"org create":      cmdOrgCreate,
 		"user add":        cmdUserAdd,
 		"contacts import": cmdContactsImport,
-		"version":         func(context.Context, []string, env) error { _, err := fmt.Fprintln(e.stdout, "sluis", version); return err },
+		"version": func(context.Context, []string, env) error {
+			_, err := fmt.Fprintln(e.stdout, "sluis", version)
+			return err
+		},
 	}
 	name, rest := args[0], args[1:]
 	if _, ok := cmds[name]; !ok && len(args) > 1 {
