@@ -43,7 +43,9 @@ func (s *Store) SchemaVersions(ctx context.Context) (current, known int64, err e
 }
 
 // Migrate brings the schema up to date, each migration in its own
-// transaction. It refuses a database that a newer binary migrated.
+// transaction: Sluis's own, then the job queue's (River's). It refuses a
+// database that a newer binary migrated, and reports how many migrations it
+// applied in all.
 func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
 	current, known, err := s.SchemaVersions(ctx)
 	if err != nil {
@@ -60,11 +62,13 @@ func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
 	if err != nil {
 		return 0, fmt.Errorf("migrating: %w", err)
 	}
-	return len(res), nil
+	n, err := s.migrateRiver(ctx)
+	return len(res) + n, err
 }
 
-// CheckSchema fails unless the database is exactly at this binary's version:
-// serve refuses to run on an old schema (run migrate) or a newer one.
+// CheckSchema fails unless the database is exactly at this binary's version
+// and has every job queue migration: serve refuses to run on an old schema
+// (run migrate) or a newer one.
 func (s *Store) CheckSchema(ctx context.Context) error {
 	current, known, err := s.SchemaVersions(ctx)
 	if err != nil {
@@ -76,5 +80,5 @@ func (s *Store) CheckSchema(ctx context.Context) error {
 	case current < known:
 		return fmt.Errorf("database schema is at version %d, this binary needs %d: run 'sluis migrate'", current, known)
 	}
-	return nil
+	return s.checkRiverSchema(ctx)
 }

@@ -76,6 +76,7 @@ func (s *Store) writer() conn { return conn{s.dialect, s.w} }
 type Tx struct {
 	conn
 	tx *sql.Tx
+	c  *sql.Conn // the connection tx runs on, for WithPgxConn
 	s  *Store
 }
 
@@ -84,12 +85,24 @@ func (t *Tx) SQL() *sql.Tx { return t.tx }
 
 // InTx runs fn in one write transaction: committed when fn returns nil,
 // rolled back otherwise.
-func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) error {
-	sqlTx, err := s.w.BeginTx(ctx, nil)
+func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) (err error) {
+	// The transaction runs on a dedicated connection so that WithPgxConn can
+	// reach the driver connection that carries it.
+	c, err := s.w.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("beginning transaction: %w", mapError(err))
 	}
-	t := &Tx{conn: conn{s.dialect, sqlTx}, tx: sqlTx, s: s}
+	defer func() {
+		// ErrConnDone: a cancelled ctx already rolled back and discarded it.
+		if cErr := c.Close(); cErr != nil && !errors.Is(cErr, sql.ErrConnDone) {
+			err = errors.Join(err, fmt.Errorf("releasing connection: %w", cErr))
+		}
+	}()
+	sqlTx, err := c.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("beginning transaction: %w", mapError(err))
+	}
+	t := &Tx{conn: conn{s.dialect, sqlTx}, tx: sqlTx, c: c, s: s}
 	if err := fn(t); err != nil {
 		if rbErr := sqlTx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
 			return errors.Join(err, fmt.Errorf("rolling back: %w", rbErr))

@@ -41,6 +41,7 @@ const (
 // on PostgreSQL).
 type Store struct {
 	dialect Dialect
+	dsn     string // for the job queue's own pgx pool and migrations
 	w       *sql.DB
 	r       *sql.DB
 	now     func() time.Time
@@ -77,6 +78,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		return nil, err
 	}
 	s.now = opt.Now
+	s.dsn = dsn
 	if err := s.Ping(ctx); err != nil {
 		_ = s.Close()
 		return nil, err
