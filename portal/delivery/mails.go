@@ -106,7 +106,7 @@ func (s *Service) heldMail(ctx context.Context, msg db.Message) (*mailer.Message
 	if err != nil {
 		return nil, err
 	}
-	subject, err := s.opt.Vault.OpenField(msg.Subject, subjectBinding(msg.UID))
+	subject, err := s.opt.Vault.OpenField(msg.Subject, SubjectBinding(msg.UID))
 	if err != nil {
 		return nil, err
 	}
