@@ -35,6 +35,7 @@ type Translator interface {
 type Options struct {
 	Store     *db.Store
 	Vault     *vault.Vault
+	Blobs     *vault.FS // for the orphan sweeper; nil disables it
 	Keys      *vault.Keys
 	Jobs      Enqueuer
 	Mailer    mailer.Sender

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/riverqueue/river"
 
@@ -223,5 +224,42 @@ func TestStoredContentIsEncrypted(t *testing.T) {
 	}
 	if !strings.Contains(mail.Text, "+31 6 ●●●● ●●78") {
 		t.Errorf("notification does not show the masked number:\n%s", mail.Text)
+	}
+}
+
+func TestSweepRemovesOnlyOrphans(t *testing.T) {
+	f := newFixture(t)
+	data := t.TempDir()
+	keys, err := vault.LoadOrCreateKey(data, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blobs, err := vault.NewFS(filepath.Join(data, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := vault.New(keys, blobs)
+	later := time.Now().Add(2 * time.Hour)
+	svc := New(Options{Store: f.store, Vault: v, Blobs: blobs, Keys: keys, Jobs: f.jobs, Text: f.svc.opt.Text, Now: func() time.Time { return later }})
+	f.put(t, db.OrgBook(f.org.ID), "a@example.com", "+31612345678", "")
+	if err := svc.Submit(ctx, &Incoming{User: f.sender, Rcpts: []string{"a@example.com"}, Message: &mime.Message{Subject: "s", Text: "kept"}}); err != nil {
+		t.Fatal(err)
+	}
+	orphan, _, err := v.Put(ctx, strings.NewReader("from a crash before the commit"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := svc.SweepBlobs(ctx)
+	if err != nil || n != 1 {
+		t.Fatalf("SweepBlobs = %d, %v; want 1 orphan removed", n, err)
+	}
+	if _, err := v.Open(ctx, orphan); err == nil {
+		t.Error("the orphan is still there")
+	}
+	m, _ := f.store.Message(ctx, f.org.ID, 1)
+	if r, err := v.Open(ctx, m.TextBlob); err != nil {
+		t.Errorf("the referenced body was removed: %v", err)
+	} else {
+		r.Close()
 	}
 }

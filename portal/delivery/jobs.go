@@ -34,7 +34,10 @@ func (s *Service) AddWorkers(w *river.Workers) error {
 	if err := river.AddWorkerSafely(w, &notifyRecipientWorker{s: s}); err != nil {
 		return err
 	}
-	return river.AddWorkerSafely(w, &notifyHeldWorker{s: s})
+	if err := river.AddWorkerSafely(w, &notifyHeldWorker{s: s}); err != nil {
+		return err
+	}
+	return river.AddWorkerSafely(w, &sweepBlobsWorker{s: s})
 }
 
 type notifyRecipientWorker struct {
