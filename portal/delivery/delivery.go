@@ -52,6 +52,7 @@ type Options struct {
 type Service struct {
 	opt     Options
 	linkKey []byte
+	commits *committer
 }
 
 // New returns a Service.
@@ -68,5 +69,10 @@ func New(opt Options) *Service {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	return &Service{opt: opt, linkKey: opt.Keys.Derive("recipient link v1")}
+	s := &Service{opt: opt, linkKey: opt.Keys.Derive("recipient link v1")}
+	s.commits = newCommitter(s)
+	return s
 }
+
+// Close stops accepting submissions; call it after the intake has stopped.
+func (s *Service) Close() { s.commits.close() }

@@ -45,15 +45,7 @@ func (s *Service) Submit(ctx context.Context, in *Incoming) error {
 	if err != nil {
 		return err
 	}
-	err = s.opt.Store.InTx(ctx, func(tx *db.Tx) error {
-		if err := tx.InsertMessage(ctx, nm); err != nil {
-			return err
-		}
-		if nm.Message.State == db.StateHeld {
-			return s.opt.Jobs.InsertTx(ctx, tx, NotifyHeldArgs{OrgID: org.ID, MessageID: nm.Message.ID}, nil)
-		}
-		return s.enqueueNotifications(ctx, tx, nm.Recipients)
-	})
+	err = s.commits.commit(ctx, nm)
 	if err != nil {
 		s.deleteBlobs(blobs)
 		return fmt.Errorf("storing message: %w", err)

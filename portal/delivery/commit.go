@@ -1,0 +1,127 @@
+package delivery
+
+import (
+	"context"
+	"fmt"
+
+	"sluis/db"
+)
+
+// Group commit. SQLite has one writer and every commit is an fsync (the
+// store runs synchronous=FULL so that an acknowledged message survives a
+// power cut). One transaction per message would make the fsync the
+// intake's ceiling; instead concurrent submissions queue here, and one
+// goroutine commits whatever has gathered in one transaction. Each
+// submitter still waits for its own commit before the intake answers 250.
+// If a batch fails, its messages are retried one transaction each, so one
+// bad message never fails the others.
+
+// maxBatch bounds one group commit.
+const maxBatch = 64
+
+type commitReq struct {
+	ctx  context.Context
+	nm   *db.NewMessage
+	done chan error
+}
+
+// committer gathers submissions and commits them in batches.
+type committer struct {
+	s    *Service
+	reqs chan commitReq
+}
+
+func newCommitter(s *Service) *committer {
+	c := &committer{s: s, reqs: make(chan commitReq, maxBatch*4)}
+	go c.loop()
+	return c
+}
+
+// close stops the loop once the queued submissions are committed.
+func (c *committer) close() { close(c.reqs) }
+
+// commit queues nm and waits until it is committed or has failed.
+func (c *committer) commit(ctx context.Context, nm *db.NewMessage) error {
+	req := commitReq{ctx: ctx, nm: nm, done: make(chan error, 1)}
+	select {
+	case c.reqs <- req:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// Once queued, wait for the outcome even if ctx ends: the message may
+	// be committed, and the caller must not delete its blobs then.
+	return <-req.done
+}
+
+func (c *committer) loop() {
+	for first := range c.reqs {
+		batch := []commitReq{first}
+	gather:
+		for len(batch) < maxBatch {
+			select {
+			case r := <-c.reqs:
+				batch = append(batch, r)
+			default:
+				break gather
+			}
+		}
+		c.run(batch)
+	}
+}
+
+func (c *committer) run(batch []commitReq) {
+	live := batch[:0]
+	for _, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			r.done <- err
+			continue
+		}
+		live = append(live, r)
+	}
+	if len(live) == 0 {
+		return
+	}
+	err := c.s.opt.Store.InTx(context.Background(), func(tx *db.Tx) error {
+		for _, r := range live {
+			if err := c.s.insert(r.ctx, tx, r.nm); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil || len(live) == 1 {
+		for _, r := range live {
+			r.done <- err
+		}
+		return
+	}
+	for _, r := range live { // one failed: find out which, one at a time
+		resetIDs(r.nm)
+		r.done <- c.s.opt.Store.InTx(r.ctx, func(tx *db.Tx) error { return c.s.insert(r.ctx, tx, r.nm) })
+	}
+}
+
+// resetIDs forgets the ids a rolled-back insert assigned.
+func resetIDs(nm *db.NewMessage) {
+	nm.Message.ID = 0
+	for i := range nm.Attachments {
+		nm.Attachments[i].ID = 0
+	}
+	for i := range nm.Recipients {
+		nm.Recipients[i].ID = 0
+	}
+}
+
+// insert adds one message and its jobs to tx.
+func (s *Service) insert(ctx context.Context, tx *db.Tx, nm *db.NewMessage) error {
+	if err := tx.InsertMessage(ctx, nm); err != nil {
+		return err
+	}
+	if nm.Message.State == db.StateHeld {
+		if err := s.opt.Jobs.InsertTx(ctx, tx, NotifyHeldArgs{OrgID: nm.Message.OrgID, MessageID: nm.Message.ID}, nil); err != nil {
+			return fmt.Errorf("enqueueing the not-sent mail: %w", err)
+		}
+		return nil
+	}
+	return s.enqueueNotifications(ctx, tx, nm.Recipients)
+}
