@@ -1,0 +1,45 @@
+package sms
+
+import (
+	"context"
+	"log/slog"
+)
+
+// Log is the dev and demo gateway: it logs that a text was sent, with the
+// masked number and the reference but never the text, and keeps the whole
+// text in a TextOutbox (when it has one) for the dev outbox page.
+type Log struct {
+	logger *slog.Logger
+	outbox *TextOutbox
+}
+
+var _ Sender = (*Log)(nil)
+
+// NewLog returns a Log gateway; a nil logger means slog.Default, a nil outbox keeps nothing.
+func NewLog(logger *slog.Logger, outbox *TextOutbox) *Log {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return &Log{logger: logger, outbox: outbox}
+}
+
+// Send keeps m in the outbox and logs it; a cancelled context or a failed
+// write is temporary, as with a real gateway.
+func (l *Log) Send(ctx context.Context, m Message) error {
+	if err := m.validate(); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return &Error{Temporary: true, Err: err}
+	}
+	attrs := []any{slog.String("to", Mask(m.To)), slog.String("reference", m.Reference)}
+	if l.outbox != nil {
+		id, err := l.outbox.store(m)
+		if err != nil {
+			return &Error{Temporary: true, Err: err}
+		}
+		attrs = append(attrs, slog.String("outbox_id", id))
+	}
+	l.logger.InfoContext(ctx, "text sent", attrs...)
+	return nil
+}
