@@ -1,0 +1,147 @@
+package intake
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/emersion/go-smtp"
+
+	"sluis/db"
+)
+
+// tooManyParts is a message whose first part is an attachment the sink
+// stores, and which the parser refuses later for having too many parts.
+func tooManyParts() string {
+	var b strings.Builder
+	b.WriteString(withAttachment(alice)[:strings.Index(withAttachment(alice), "--b--")])
+	for i := 0; i < 600; i++ {
+		b.WriteString("--b\r\nContent-Type: text/plain\r\n\r\nx\r\n")
+	}
+	b.WriteString("--b--\r\n")
+	return b.String()
+}
+
+// TestData runs DATA scenarios: what is accepted is submitted with its
+// attachments stored; what is refused gets its reply and leaves nothing.
+func TestData(t *testing.T) {
+	tests := []struct {
+		name   string
+		setup  func(f *fakeSubmitter)
+		msg    string
+		code   int // 0: accepted
+		enh    smtp.EnhancedCode
+		text   string // in the reply
+		sinked bool   // the sink was opened, so cleanup must have run
+	}{
+		{"accepted with attachment", nil, withAttachment(alice), 0, smtp.EnhancedCode{}, "", false},
+		{"From: alias", nil, withAttachment(aliceAka), 0, smtp.EnhancedCode{}, "", false},
+		{"From: someone else", nil, withAttachment(bob), 550, smtp.EnhancedCode{5, 7, 1}, "From:", true},
+		{"no From:", nil, "Subject: x\r\n\r\nbody\r\n", 550, smtp.EnhancedCode{5, 7, 1}, "From:", true},
+		{"not mail", nil, "just some words\r\n", 554, smtp.EnhancedCode{5, 6, 0}, "not a mail message", true},
+		{"too many parts", nil, tooManyParts(), 554, smtp.EnhancedCode{5, 6, 0}, "more than 500 MIME parts", true},
+		{"database busy", func(f *fakeSubmitter) { f.err = fmt.Errorf("commit: %w", db.ErrBusy) },
+			withAttachment(alice), 451, smtp.EnhancedCode{4, 3, 0}, "", true},
+		{"submitter unsure", func(f *fakeSubmitter) { f.err = errors.New("disk full") },
+			withAttachment(alice), 451, smtp.EnhancedCode{4, 3, 0}, "", true},
+		{"submitter refuses", func(f *fakeSubmitter) {
+			f.err = &RejectError{Code: 550, Enhanced: [3]int{5, 7, 1}, Message: "Your unit may not send"}
+		}, withAttachment(alice), 550, smtp.EnhancedCode{5, 7, 1}, "Your unit may not send", true},
+		{"submitter panics", func(f *fakeSubmitter) { f.panics = true },
+			withAttachment(alice), 421, smtp.EnhancedCode{4, 0, 0}, "", true},
+		{"sink fails", func(f *fakeSubmitter) { f.storeErr = db.ErrBusy },
+			withAttachment(alice), 451, smtp.EnhancedCode{4, 3, 0}, "", true},
+		{"no sink", func(f *fakeSubmitter) { f.sinkErr = errors.New("vault locked") },
+			withAttachment(alice), 451, smtp.EnhancedCode{4, 3, 0}, "", false},
+	}
+	e := newEnv(t, nil, nil)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e.sub.reset()
+			if tt.setup != nil {
+				e.sub.set(tt.setup)
+			}
+			err := send(e.login(t), alice, []string{"carol@client.example", "bcc@other.example"}, tt.msg)
+			subs, blobs, cleanups := e.sub.state()
+			if tt.code == 0 {
+				must(t, err)
+				checkAccepted(t, subs, blobs)
+				return
+			}
+			se := wantCode(t, err, tt.code, tt.enh)
+			if !strings.Contains(se.Message, tt.text) {
+				t.Errorf("reply %q lacks %q", se.Message, tt.text)
+			}
+			if len(subs) != 0 || blobs != 0 || (tt.sinked && cleanups != 1) {
+				t.Errorf("left behind: %d submissions, %d blobs, %d cleanups", len(subs), blobs, cleanups)
+			}
+		})
+	}
+}
+
+func checkAccepted(t *testing.T, subs []*Submission, blobs int) {
+	t.Helper()
+	if len(subs) != 1 || blobs != 1 {
+		t.Fatalf("%d submissions, %d blobs", len(subs), blobs)
+	}
+	s := subs[0]
+	atts := s.Message.Attachments
+	if len(atts) != 1 || atts[0].Filename != "x.pdf" || atts[0].Ref == "" || s.Message.Subject != "report" {
+		t.Errorf("message %+v", s.Message)
+	}
+	if s.MailFrom != alice || len(s.Rcpts) != 2 || s.Rcpts[1] != "bcc@other.example" || s.Size == 0 || s.RemoteAddr == "" {
+		t.Errorf("submission %+v", s)
+	}
+}
+
+// TestOversize refuses a message over MaxMessageBytes with 552 and deletes
+// the attachment stored before the limit was reached.
+func TestOversize(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.MaxMessageBytes = 8 << 10 }, nil)
+	c := e.login(t)
+	if size, ok := c.MaxMessageSize(); !ok || size != 8<<10 {
+		t.Errorf("SIZE advertised as %d, %v", size, ok)
+	}
+	msg := withAttachment(alice)
+	i := strings.Index(msg, "--b--")
+	big := msg[:i] + "--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=big.bin\r\n\r\n" +
+		strings.Repeat(strings.Repeat("A", 76)+"\r\n", 200) + "--b--\r\n"
+	wantCode(t, send(c, alice, []string{"carol@client.example"}, big), 552, smtp.EnhancedCode{5, 3, 4})
+	subs, blobs, cleanups := e.sub.state()
+	if len(subs) != 0 || blobs != 0 || cleanups != 1 {
+		t.Errorf("left behind: %d submissions, %d blobs, %d cleanups", len(subs), blobs, cleanups)
+	}
+	must(t, send(c, alice, []string{"carol@client.example"}, mail(alice, "small", "fits"))) // the session goes on
+}
+
+// TestLongLine refuses a line longer than go-smtp's limit permanently.
+func TestLongLine(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	c := e.login(t)
+	err := send(c, alice, []string{"carol@client.example"}, mail(alice, "long", strings.Repeat("x", 3000)))
+	wantCode(t, err, 554, smtp.EnhancedCode{5, 6, 0})
+	if _, _, cleanups := e.sub.state(); cleanups != 1 {
+		t.Errorf("%d cleanups", cleanups)
+	}
+}
+
+// TestBDAT submits through CHUNKING, which go-smtp always offers and which
+// runs Data on another goroutine.
+func TestBDAT(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	c := rawDial(t, e.addr)
+	c.cmd(t, "EHLO client.test", 250)
+	c.cmd(t, "AUTH PLAIN AGFsaWNlQGV4YW1wbGUuY29tAGNvcnJlY3QgaG9yc2UgYmF0dGVyeQ==", 235)
+	c.cmd(t, "MAIL FROM:<"+alice+">", 250)
+	c.cmd(t, "RCPT TO:<carol@client.example>", 250)
+	c.cmd(t, "RCPT TO:<bcc@other.example>", 250)
+	msg := withAttachment(alice)
+	half := len(msg) / 2
+	c.write(t, fmt.Sprintf("BDAT %d\r\n%s", half, msg[:half]))
+	c.expect(t, 250)
+	c.write(t, fmt.Sprintf("BDAT %d LAST\r\n%s", len(msg)-half, msg[half:]))
+	c.expect(t, 250)
+	subs, blobs, _ := e.sub.state()
+	checkAccepted(t, subs, blobs)
+}

@@ -1,0 +1,123 @@
+package intake
+
+import (
+	"context"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"sluis/db"
+)
+
+// session is one go-smtp session: from EHLO (or STARTTLS) to the end of the
+// connection.
+type session struct {
+	srv    *Server
+	conn   net.Conn     // as go-smtp sees it: TLS after STARTTLS
+	tc     *trackedConn // the TCP connection under it
+	tls    bool
+	remote net.Addr
+
+	// mu guards what follows: with BDAT, go-smtp runs Data on its own
+	// goroutine, and Reset may run while it finishes.
+	mu    sync.Mutex
+	user  *db.User
+	own   map[string]bool // the user's address and aliases, normalised
+	from  string
+	rcpts []string
+	seen  map[string]bool
+}
+
+// Replies of the envelope checks.
+var (
+	errAuthRequired = &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "Authentication required"}
+	errNestedMail   = &smtp.SMTPError{Code: 503, EnhancedCode: smtp.EnhancedCode{5, 5, 1}, Message: "Nested MAIL command"}
+	errBadSender    = &smtp.SMTPError{Code: 501, EnhancedCode: smtp.EnhancedCode{5, 1, 3}, Message: "Bad sender address syntax"}
+	errBadRcpt      = &smtp.SMTPError{Code: 501, EnhancedCode: smtp.EnhancedCode{5, 1, 3}, Message: "Bad recipient address syntax"}
+	errNotYours     = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1},
+		Message: "Sender address rejected: send from your own address or one of your aliases"}
+	errLookup = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0},
+		Message: "Temporary failure, please try again later"}
+)
+
+// Mail starts a transaction for the signed-in user's own address.
+func (s *session) Mail(from string, _ *smtp.MailOptions) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.user == nil:
+		return errAuthRequired
+	case s.from != "":
+		return errNestedMail
+	}
+	addr, err := db.NormalizeAddress(from)
+	if err != nil {
+		return errBadSender
+	}
+	own, err := s.srv.ownAddresses(*s.user)
+	if err != nil {
+		s.srv.log.Error("smtp: loading aliases", "user_id", s.user.ID, "err", err)
+		return errLookup
+	}
+	if !own[addr] {
+		return errNotYours
+	}
+	s.from, s.own = addr, own
+	return nil
+}
+
+// Rcpt adds a recipient; repeats are accepted once.
+func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.user == nil || s.from == "" {
+		return errAuthRequired
+	}
+	addr, err := db.NormalizeAddress(to)
+	if err != nil {
+		return errBadRcpt
+	}
+	if s.seen[addr] {
+		return nil
+	}
+	if len(s.rcpts) >= s.srv.opt.MaxRecipients {
+		return &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 5, 3}, Message: "Too many recipients"}
+	}
+	if s.seen == nil {
+		s.seen = map[string]bool{}
+	}
+	s.seen[addr] = true
+	s.rcpts = append(s.rcpts, addr)
+	return nil
+}
+
+// Reset ends the transaction. go-smtp calls it after writing the reply to
+// DATA, which is when a close that waited for that reply may happen.
+func (s *session) Reset() {
+	s.mu.Lock()
+	s.from, s.rcpts, s.seen, s.own = "", nil, nil, nil
+	s.mu.Unlock()
+	s.tc.endTransaction()
+}
+
+// Logout ends the session; the connection is closed by go-smtp.
+func (s *session) Logout() error { return nil }
+
+// ownAddresses returns the user's address and aliases, normalised.
+func (srv *Server) ownAddresses(u db.User) (map[string]bool, error) {
+	ctx, cancel := context.WithTimeout(srv.ctx, 10*time.Second)
+	defer cancel()
+	aliases, err := srv.opt.Store.Aliases(ctx, u.OrgID, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	own := map[string]bool{}
+	for _, a := range append(aliases, u.Email) {
+		if n, err := db.NormalizeAddress(a); err == nil {
+			own[n] = true
+		}
+	}
+	return own, nil
+}
