@@ -45,7 +45,7 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	started := func(addr string) { printDemo(e, &c, addr, creds) }
+	started := func(httpAddr, smtpAddr string) { printDemo(e, &c, smtpAddr, creds) }
 	return serve(ctx, &c, e, serveOptions{dev: true, started: started})
 }
 
@@ -107,8 +107,8 @@ func demoPassword() string {
 	return t[:5] + "-" + t[5:10] + "-" + t[10:15] + "-" + t[15:20]
 }
 
-func printDemo(e env, c *config, httpAddr string, creds demoCreds) {
-	base := "http://" + httpAddr
+func printDemo(e env, c *config, smtpAddr string, creds demoCreds) {
+	base := c.BaseURL
 	fmt.Fprintf(e.stdout, `
 Sluis demo is running (data in %s, removed when you stop it with Ctrl-C).
 
@@ -123,5 +123,5 @@ Sluis demo is running (data in %s, removed when you stop it with Ctrl-C).
 
 Organisation %q owns %s; its address book has alice@patient.test,
 bob@advocaat.test and an organisation-wide access code for partner.test.
-`, c.Data, base, base, base, base, base, c.SMTP, demoSender, creds.sender, demoAdmin, creds.admin, demoOrgName, demoDomain)
+`, c.Data, base, base, base, base, base, smtpAddr, demoSender, creds.sender, demoAdmin, creds.admin, demoOrgName, demoDomain)
 }

@@ -10,7 +10,6 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -19,8 +18,6 @@ import (
 
 	"sluis/db"
 	"sluis/portal"
-	"sluis/portal/mailer"
-	"sluis/portal/vault"
 )
 
 func cmdServe(ctx context.Context, args []string, e env) error {
@@ -35,7 +32,7 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 // serveOptions are what demo changes about serve.
 type serveOptions struct {
 	dev     bool
-	started func(httpAddr string) // called once the listeners are open
+	started func(httpAddr, smtpAddr string) // called once the listeners are open
 }
 
 // serve runs every part of Sluis until ctx ends, then shuts down: stop
@@ -45,10 +42,8 @@ func serve(ctx context.Context, c *config, e env, opt serveOptions) error {
 	if err != nil {
 		return err
 	}
-	if !db.IsPostgresURL(c.databaseDSN()) || c.MasterKeyFile == "" {
-		if err := ensureDataDir(c.Data); err != nil {
-			return err
-		}
+	if err := ensureDataDir(c.Data); err != nil {
+		return err
 	}
 	store, err := openStore(ctx, c)
 	if err != nil {
@@ -59,56 +54,83 @@ func serve(ctx context.Context, c *config, e env, opt serveOptions) error {
 			log.Error("closing database", "err", err)
 		}
 	}()
-	if _, err := vault.LoadOrCreateKey(c.Data, c.MasterKeyFile); err != nil {
-		return fmt.Errorf("encryption key: %w", err)
-	}
-	proxies, err := parsePrefixes(c.TrustedProxies)
-	if err != nil {
-		return fmt.Errorf("--trusted-proxies: %w", err)
-	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	popt := portal.Options{Logger: log, Store: store, BaseURL: c.BaseURL, Dev: opt.dev, Registry: reg,
-		Ready: store.Ping, TrustedProxies: proxies}
-	if c.Relay == "" {
-		ob, err := mailer.NewOutbox(filepath.Join(c.Data, "outbox"))
-		if err != nil {
-			return fmt.Errorf("dev outbox: %w", err)
-		}
-		popt.Outbox = outboxAdapter{ob}
-	}
-	web, err := portal.New(popt)
+	p, err := build(c, store, log)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", c.HTTP)
+	web, err := p.web(c, opt, log)
+	if err != nil {
+		return err
+	}
+	httpLn, err := net.Listen("tcp", c.HTTP)
 	if err != nil {
 		return fmt.Errorf("web portal cannot listen on %s: %w", c.HTTP, err)
 	}
-	srv := &http.Server{Handler: web.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	log.Info("sluis is running", "version", version, "http", ln.Addr().String(), "base_url", c.BaseURL,
-		"database", string(store.Dialect()))
-	if opt.started != nil {
-		opt.started(ln.Addr().String())
+	smtpLn, err := net.Listen("tcp", c.SMTP)
+	if err != nil {
+		_ = httpLn.Close()
+		return fmt.Errorf("SMTP intake cannot listen on %s: %w", c.SMTP, err)
 	}
+	if err := p.jobs.Start(ctx); err != nil {
+		_, _ = httpLn.Close(), smtpLn.Close()
+		return fmt.Errorf("starting jobs: %w", err)
+	}
+	errc := make(chan error, 2)
+	go func() { errc <- fmt.Errorf("web portal: %w", web.Serve(httpLn)) }()
+	go func() { errc <- fmt.Errorf("SMTP intake: %w", p.smtp.Serve(smtpLn)) }()
+	log.Info("sluis is running", "version", version, "http", httpLn.Addr().String(), "smtp", smtpLn.Addr().String(),
+		"base_url", c.BaseURL, "database", string(store.Dialect()))
+	if opt.started != nil {
+		opt.started(httpLn.Addr().String(), smtpLn.Addr().String())
+	}
+	var runErr error
 	select {
-	case err := <-errc:
-		return fmt.Errorf("web portal: %w", err)
+	case runErr = <-errc:
 	case <-ctx.Done():
 	}
+	return errors.Join(runErr, shutdown(c, log, web, p))
+}
+
+// shutdown stops accepting mail and requests, lets what is in flight
+// finish within the grace period, then stops the jobs.
+func shutdown(c *config, log *slog.Logger, web *http.Server, p *parts) error {
 	log.Info("shutting down", "grace", c.ShutdownGrace.String())
 	sctx, cancel := context.WithTimeout(context.Background(), c.ShutdownGrace)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutting down the web portal: %w", err)
+	var errs []error
+	if err := p.smtp.Shutdown(sctx); err != nil {
+		errs = append(errs, fmt.Errorf("shutting down the SMTP intake: %w", err))
 	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+	if err := web.Shutdown(sctx); err != nil {
+		errs = append(errs, fmt.Errorf("shutting down the web portal: %w", err))
 	}
-	return nil
+	p.delivery.Close()
+	if err := p.jobs.Stop(sctx); err != nil {
+		errs = append(errs, fmt.Errorf("stopping jobs: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// web builds the portal's HTTP server.
+func (p *parts) web(c *config, opt serveOptions, log *slog.Logger) (*http.Server, error) {
+	proxies, err := parsePrefixes(c.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("--trusted-proxies: %w", err)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	popt := portal.Options{Logger: log, Store: p.store, BaseURL: c.BaseURL, Dev: opt.dev, Registry: reg,
+		Ready: p.store.Ping, TrustedProxies: proxies}
+	if p.outbox != nil && opt.dev {
+		popt.Outbox = outboxAdapter{p.outbox}
+	}
+	h, err := portal.New(popt)
+	if err != nil {
+		return nil, err
+	}
+	return &http.Server{Handler: h.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Minute,
+		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}, nil
 }
 
 // ensureDataDir creates the data folder and proves it writable, so a bad

@@ -1,0 +1,206 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"sluis/db"
+	"sluis/portal/delivery"
+	"sluis/portal/vault"
+)
+
+// openBlobs opens a data folder's key and blob store as serve does.
+func openBlobs(t *testing.T, data string) (*vault.Keys, *vault.FS, *vault.Vault) {
+	t.Helper()
+	keys, err := vault.LoadOrCreateKey(data, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blobs, err := vault.NewFS(filepath.Join(data, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys, blobs, vault.New(keys, blobs)
+}
+
+// inbox gathers the link tokens of every notification a relay receives,
+// draining it from the start so the relay never blocks.
+type inbox struct {
+	mu      sync.Mutex
+	tokens  map[string][]string // token → addresses it was sent to
+	arrived chan struct{}       // a nudge after each message
+}
+
+// linkToken finds a recipient link in a notification (quoted-printable
+// soft line breaks removed first).
+var linkToken = regexp.MustCompile(`/m/([A-Za-z0-9_-]{43})`)
+
+func collect(t *testing.T, r *testRelay) *inbox {
+	t.Helper()
+	in := &inbox{tokens: map[string][]string{}, arrived: make(chan struct{}, 1)}
+	done := make(chan struct{})
+	t.Cleanup(func() { close(done) })
+	go func() {
+		for {
+			select {
+			case m := <-r.ch:
+				in.add(m)
+			case <-done:
+				return
+			}
+		}
+	}()
+	return in
+}
+
+func (in *inbox) add(m relayed) {
+	text := strings.ReplaceAll(string(m.Data), "=\r\n", "")
+	in.mu.Lock()
+	for _, sm := range linkToken.FindAllStringSubmatch(text, -1) {
+		in.tokens[sm[1]] = append(in.tokens[sm[1]], m.To...)
+	}
+	in.mu.Unlock()
+	select {
+	case in.arrived <- struct{}{}:
+	default:
+	}
+}
+
+// missing returns the expected notifications not received yet.
+func (in *inbox) missing(want []expected) []expected {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	var out []expected
+	for _, w := range want {
+		found := false
+		for _, a := range in.tokens[w.token] {
+			found = found || a == w.addr
+		}
+		if !found {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// waitFor waits until every expected notification has arrived, or the
+// timeout; it returns those still missing.
+func (in *inbox) waitFor(want []expected, timeout time.Duration) []expected {
+	deadline := time.After(timeout)
+	for {
+		miss := in.missing(want)
+		if len(miss) == 0 {
+			return nil
+		}
+		select {
+		case <-in.arrived:
+		case <-deadline:
+			return miss
+		}
+	}
+}
+
+// notifications lists the notifications a stored message's recipients must get.
+func notifications(t *testing.T, store *db.Store, links *delivery.Service, msgID string, id int64) []expected {
+	t.Helper()
+	rows, err := store.DB().QueryContext(context.Background(),
+		`SELECT id, address, link_nonce FROM recipients WHERE message_id = ? ORDER BY position`, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []expected
+	for rows.Next() {
+		var e expected
+		var nonce string
+		if err := rows.Scan(&e.rcptID, &e.addr, &nonce); err != nil {
+			t.Fatal(err)
+		}
+		url := links.RecipientURL(nonce)
+		e.msgID, e.token = msgID, url[strings.LastIndex(url, "/m/")+3:]
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(out) == 0 {
+		t.Errorf("message %s has no recipients", msgID)
+	}
+	return out
+}
+
+// jobOf describes the notification job of a recipient, for a failure message.
+func jobOf(t *testing.T, store *db.Store, rcptID int64) string {
+	t.Helper()
+	var state, attemptedAt, scheduledAt, errs string
+	var attempt int
+	err := store.DB().QueryRowContext(context.Background(), `SELECT state, attempt, COALESCE(CAST(attempted_at AS TEXT), ''),
+		CAST(scheduled_at AS TEXT), COALESCE(CAST(errors AS TEXT), '') FROM river_job
+		WHERE kind = 'notify_recipient' AND json_extract(CAST(args AS TEXT), '$.recipient_id') = ?`, rcptID).
+		Scan(&state, &attempt, &attemptedAt, &scheduledAt, &errs)
+	if err != nil {
+		return "none found: " + err.Error()
+	}
+	return fmt.Sprintf("state %s, attempt %d, attempted at %s, scheduled at %s, errors %s",
+		state, attempt, attemptedAt, scheduledAt, errs)
+}
+
+// checkSwept counts what the crash left behind: blobs no row references
+// and temp files of unfinished writes. The sweeper removes them after an
+// hour; run it with a clock two hours ahead and check that it leaves
+// nothing unreferenced and removes nothing referenced.
+func checkSwept(t *testing.T, store *db.Store, data string) {
+	t.Helper()
+	keys, blobs, v := openBlobs(t, data)
+	tmp := filepath.Join(data, "blobs", "tmp")
+	refs, orphans := countBlobs(t, store, blobs)
+	temps := countTemps(t, tmp)
+	t.Logf("after the crash and restart: %d referenced blobs, %d unreferenced, %d temp files", refs, orphans, temps)
+	later := func() time.Time { return time.Now().Add(2 * time.Hour) }
+	sweeper := delivery.New(delivery.Options{Store: store, Vault: v, Blobs: blobs, Keys: keys, Now: later})
+	n, err := sweeper.SweepBlobs(context.Background())
+	if err != nil {
+		t.Fatalf("sweeping: %v", err)
+	}
+	refs2, orphans2 := countBlobs(t, store, blobs)
+	if temps2 := countTemps(t, tmp); orphans2 != 0 || temps2 != 0 || n != orphans || refs2 != refs {
+		t.Errorf("the sweeper removed %d; left %d unreferenced blobs and %d temp files; referenced blobs %d → %d",
+			n, orphans2, temps2, refs, refs2)
+	}
+}
+
+// countBlobs counts committed blobs that rows reference and those none does.
+func countBlobs(t *testing.T, store *db.Store, blobs *vault.FS) (refs, orphans int) {
+	t.Helper()
+	ctx := context.Background()
+	err := blobs.List(ctx, time.Now().Add(time.Hour), func(id string) error {
+		used, err := store.BlobReferenced(ctx, id)
+		if used {
+			refs++
+		} else {
+			orphans++
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return refs, orphans
+}
+
+// countTemps counts the files in the blob store's temp folder.
+func countTemps(t *testing.T, dir string) int {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(entries)
+}

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"path/filepath"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"sluis/db"
+	"sluis/portal/delivery"
+	"sluis/portal/i18n"
+	"sluis/portal/intake"
+	"sluis/portal/intake/mime"
+	"sluis/portal/jobs"
+	"sluis/portal/mailer"
+	"sluis/portal/vault"
+)
+
+// parts are the long-lived pieces serve builds from the configuration.
+type parts struct {
+	store    *db.Store
+	keys     *vault.Keys
+	vault    *vault.Vault
+	text     *i18n.Bundle
+	mail     mailer.Sender
+	outbox   *mailer.Outbox // nil with a relay
+	jobs     *jobs.Client
+	delivery *delivery.Service
+	smtp     *intake.Server
+}
+
+// build wires the store, the vault, outgoing mail, the job queue, delivery
+// and the SMTP intake.
+func build(c *config, store *db.Store, log *slog.Logger) (*parts, error) {
+	p := &parts{store: store}
+	var err error
+	if p.keys, err = vault.LoadOrCreateKey(c.Data, c.MasterKeyFile); err != nil {
+		return nil, fmt.Errorf("encryption key: %w", err)
+	}
+	blobs, err := vault.NewFS(filepath.Join(c.Data, "blobs"))
+	if err != nil {
+		return nil, fmt.Errorf("blob folder: %w", err)
+	}
+	p.vault = vault.New(p.keys, blobs)
+	if p.text, err = i18n.New(); err != nil {
+		return nil, err
+	}
+	mailFrom, err := c.mailFrom()
+	if err != nil {
+		return nil, err
+	}
+	if p.mail, p.outbox, err = newMailSender(c, mailFrom); err != nil {
+		return nil, err
+	}
+	workers := river.NewWorkers()
+	late := &lateJobs{}
+	p.delivery = delivery.New(delivery.Options{Store: store, Vault: p.vault, Blobs: blobs, Keys: p.keys, Jobs: late,
+		Mailer: p.mail, MailFrom: mailFrom, Text: p.text, Logger: log, BaseURL: c.BaseURL})
+	if err := p.delivery.AddWorkers(workers); err != nil {
+		return nil, err
+	}
+	p.jobs, err = jobs.New(store, jobs.Options{Workers: workers, Logger: log,
+		PeriodicJobs: []*river.PeriodicJob{delivery.SweepBlobsJob(time.Hour)}})
+	if err != nil {
+		return nil, fmt.Errorf("job queue: %w", err)
+	}
+	late.c = p.jobs
+	return p, p.buildSMTP(c, log)
+}
+
+func (p *parts) buildSMTP(c *config, log *slog.Logger) error {
+	host := "localhost"
+	if u, err := url.Parse(c.BaseURL); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	tlsConfig, err := intake.LoadOrCreateTLS(c.Data, c.TLSCert, c.TLSKey, []string{host})
+	if err != nil {
+		return fmt.Errorf("SMTP certificate: %w", err)
+	}
+	p.smtp, err = intake.NewServer(intake.Options{Addr: c.SMTP, Store: p.store, Submitter: submitter{p.delivery},
+		Logger: log, TLSConfig: tlsConfig, InsecureAuth: c.InsecureAuth, MaxMessageBytes: c.MaxMessageSize, Domain: host})
+	return err
+}
+
+func newMailSender(c *config, mailFrom string) (mailer.Sender, *mailer.Outbox, error) {
+	if c.Relay == "" {
+		ob, err := mailer.NewOutbox(filepath.Join(c.Data, "outbox"))
+		if err != nil {
+			return nil, nil, fmt.Errorf("dev outbox: %w", err)
+		}
+		return ob, ob, nil
+	}
+	rc, err := mailer.ParseRelayURL(c.Relay)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--relay: %w", err)
+	}
+	return mailer.NewRelay(*rc, mailFrom), nil, nil
+}
+
+// mailFrom is --mail-from, or sluis@ the host of the base URL.
+func (c *config) mailFrom() (string, error) {
+	from := c.MailFrom
+	if from == "" {
+		u, err := url.Parse(c.BaseURL)
+		if err != nil || u.Hostname() == "" {
+			return "", fmt.Errorf("--base-url %q is not a URL", c.BaseURL)
+		}
+		from = "sluis@" + u.Hostname()
+	}
+	addr, err := db.NormalizeAddress(from)
+	if err != nil && c.MailFrom == "" {
+		// localhost has no dot; mail from a demo still needs an address.
+		return "sluis@localhost.localdomain", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("--mail-from %q is not a mail address", c.MailFrom)
+	}
+	return addr, nil
+}
+
+// lateJobs lets delivery be built before the job client that runs its
+// workers; it is set before anything is enqueued.
+type lateJobs struct{ c *jobs.Client }
+
+func (l *lateJobs) InsertTx(ctx context.Context, tx *db.Tx, args river.JobArgs, opts *river.InsertOpts) error {
+	if l.c == nil {
+		return errors.New("job queue not started")
+	}
+	return l.c.InsertTx(ctx, tx, args, opts)
+}
+
+// submitter hands the intake's submissions to delivery.
+type submitter struct{ d *delivery.Service }
+
+func (s submitter) NewSink(ctx context.Context, u db.User) (mime.Sink, func(), error) {
+	return s.d.NewSink(ctx, u)
+}
+
+func (s submitter) Submit(ctx context.Context, in *intake.Submission) error {
+	return s.d.Submit(ctx, &delivery.Incoming{User: in.User, Rcpts: in.Rcpts, Message: in.Message, Size: in.Size})
+}
