@@ -24,6 +24,17 @@ const Default = "en"
 //go:embed locales/*.json
 var locales embed.FS
 
+// files lists a language's catalogue files: locales/<code>.json and any
+// feature catalogue locales/<feature>.<code>.json, so that features can
+// keep their texts apart.
+func files(code string) ([]string, error) {
+	extra, err := fs.Glob(locales, "locales/*."+code+".json")
+	if err != nil {
+		return nil, err
+	}
+	return append([]string{path.Join("locales", code+".json")}, extra...), nil
+}
+
 // supported lists the languages in matcher order; the first is Default.
 func supported() []language.Tag {
 	return []language.Tag{language.English, language.Dutch, language.French}
@@ -45,13 +56,18 @@ func New() (*Bundle, error) {
 	b := &Bundle{tags: tags, matcher: language.NewMatcher(tags), localizers: map[string]*goi18n.Localizer{}}
 	for _, tag := range tags {
 		code := tag.String()
-		name := path.Join("locales", code+".json")
-		buf, err := fs.ReadFile(locales, name)
+		names, err := files(code)
 		if err != nil {
-			return nil, fmt.Errorf("reading catalogue %s: %w", name, err)
+			return nil, err
 		}
-		if _, err := gb.ParseMessageFileBytes(buf, name); err != nil {
-			return nil, fmt.Errorf("parsing catalogue %s: %w", name, err)
+		for _, name := range names {
+			buf, err := fs.ReadFile(locales, name)
+			if err != nil {
+				return nil, fmt.Errorf("reading catalogue %s: %w", name, err)
+			}
+			if _, err := gb.ParseMessageFileBytes(buf, name); err != nil {
+				return nil, fmt.Errorf("parsing catalogue %s: %w", name, err)
+			}
 		}
 		b.codes = append(b.codes, code)
 		// A message missing in one language falls back to Default; the

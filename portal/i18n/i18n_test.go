@@ -11,22 +11,30 @@ import (
 	"golang.org/x/text/language"
 )
 
-// catalogue parses one embedded file with go-i18n's own parser and returns
-// its messages by id.
+// catalogue parses a language's embedded files with go-i18n's own parser
+// and returns its messages by id; a key defined twice fails the test.
 func catalogue(t *testing.T, lang string) map[string]*goi18n.Message {
 	t.Helper()
-	name := path.Join("locales", lang+".json")
-	buf, err := fs.ReadFile(locales, name)
+	names, err := files(lang)
 	if err != nil {
-		t.Fatalf("reading %s: %v", name, err)
-	}
-	mf, err := goi18n.NewBundle(language.English).ParseMessageFileBytes(buf, name)
-	if err != nil {
-		t.Fatalf("parsing %s: %v", name, err)
+		t.Fatal(err)
 	}
 	out := map[string]*goi18n.Message{}
-	for _, m := range mf.Messages {
-		out[m.ID] = m
+	for _, name := range names {
+		buf, err := fs.ReadFile(locales, name)
+		if err != nil {
+			t.Fatalf("reading %s: %v", name, err)
+		}
+		mf, err := goi18n.NewBundle(language.English).ParseMessageFileBytes(buf, name)
+		if err != nil {
+			t.Fatalf("parsing %s: %v", name, err)
+		}
+		for _, m := range mf.Messages {
+			if _, dup := out[m.ID]; dup {
+				t.Errorf("%s: key %q is defined twice", name, m.ID)
+			}
+			out[m.ID] = m
+		}
 	}
 	return out
 }
@@ -71,7 +79,10 @@ func TestEmbeddedFilesAreTheLanguages(t *testing.T) {
 	}
 	var langs []string
 	for _, f := range files {
-		langs = append(langs, strings.TrimSuffix(path.Base(f), ".json"))
+		parts := strings.Split(strings.TrimSuffix(path.Base(f), ".json"), ".")
+		if lang := parts[len(parts)-1]; !slices.Contains(langs, lang) {
+			langs = append(langs, lang)
+		}
 	}
 	slices.Sort(langs)
 	if want := []string{"en", "fr", "nl"}; !slices.Equal(langs, want) {
