@@ -23,6 +23,7 @@ type config struct {
 	MailFrom       string
 	SMS            string
 	SMSWebhookURL  string
+	Twilio         struct{ AccountSID, AuthToken, From, MessagingServiceSID string }
 	InsecureAuth   bool
 	MasterKeyFile  string
 	TLSCert        string
@@ -37,7 +38,7 @@ type config struct {
 const defaultBaseURL = "http://localhost:8080"
 
 // secretFlags may be given through a file named by SLUIS_<NAME>_FILE.
-var secretFlags = map[string]bool{"relay": true, "database": true, "sms-webhook-url": true}
+var secretFlags = map[string]bool{"relay": true, "database": true, "sms-webhook-url": true, "twilio-auth-token": true}
 
 func (c *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Data, "data", "./data", "folder for the database, encrypted blobs and keys")
@@ -49,6 +50,10 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.MailFrom, "mail-from", "", "sender address of Sluis's own mail (default sluis@<host of base-url>)")
 	fs.StringVar(&c.SMS, "sms", "log", "SMS gateway: log, webhook or twilio")
 	fs.StringVar(&c.SMSWebhookURL, "sms-webhook-url", "", "URL the webhook SMS gateway POSTs to")
+	fs.StringVar(&c.Twilio.AccountSID, "twilio-account-sid", "", "Twilio account SID (with --sms twilio)")
+	fs.StringVar(&c.Twilio.AuthToken, "twilio-auth-token", "", "Twilio auth token (prefer SLUIS_TWILIO_AUTH_TOKEN_FILE)")
+	fs.StringVar(&c.Twilio.From, "twilio-from", "", "Twilio sender number or alphanumeric id")
+	fs.StringVar(&c.Twilio.MessagingServiceSID, "twilio-messaging-service-sid", "", "Twilio messaging service, instead of --twilio-from")
 	fs.BoolVar(&c.InsecureAuth, "insecure-auth", false, "allow SMTP AUTH without TLS (loopback and demos only)")
 	fs.StringVar(&c.MasterKeyFile, "master-key-file", "", "age identity file for encryption at rest (default <data>/master.key, created on first start)")
 	fs.StringVar(&c.TLSCert, "tls-cert", "", "certificate for SMTP STARTTLS (default: self-signed in <data>)")

@@ -18,6 +18,7 @@ import (
 	"sluis/portal/intake/mime"
 	"sluis/portal/jobs"
 	"sluis/portal/mailer"
+	"sluis/portal/sms"
 	"sluis/portal/vault"
 )
 
@@ -29,6 +30,8 @@ type parts struct {
 	text     *i18n.Bundle
 	mail     mailer.Sender
 	outbox   *mailer.Outbox // nil with a relay
+	sms      sms.Sender
+	texts    *sms.TextOutbox // the log gateway's dev outbox
 	jobs     *jobs.Client
 	delivery *delivery.Service
 	smtp     *intake.Server
@@ -55,6 +58,9 @@ func build(c *config, store *db.Store, log *slog.Logger) (*parts, error) {
 		return nil, err
 	}
 	if p.mail, p.outbox, err = newMailSender(c, mailFrom); err != nil {
+		return nil, err
+	}
+	if p.sms, p.texts, err = newSMSSender(c, log); err != nil {
 		return nil, err
 	}
 	workers := river.NewWorkers()
@@ -100,6 +106,23 @@ func newMailSender(c *config, mailFrom string) (mailer.Sender, *mailer.Outbox, e
 		return nil, nil, fmt.Errorf("--relay: %w", err)
 	}
 	return mailer.NewRelay(*rc, mailFrom), nil, nil
+}
+
+func newSMSSender(c *config, log *slog.Logger) (sms.Sender, *sms.TextOutbox, error) {
+	cfg := sms.Config{Logger: log, WebhookURL: c.SMSWebhookURL, Twilio: sms.TwilioConfig{AccountSID: c.Twilio.AccountSID,
+		AuthToken: c.Twilio.AuthToken, From: c.Twilio.From, MessagingServiceSID: c.Twilio.MessagingServiceSID}}
+	if c.SMS == "log" {
+		ob, err := sms.NewTextOutbox(filepath.Join(c.Data, "texts"))
+		if err != nil {
+			return nil, nil, fmt.Errorf("dev text outbox: %w", err)
+		}
+		cfg.Outbox = ob
+	}
+	s, err := sms.New(c.SMS, cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--sms %s: %w", c.SMS, err)
+	}
+	return s, cfg.Outbox, nil
 }
 
 // mailFrom is --mail-from, or sluis@ the host of the base URL.
