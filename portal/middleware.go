@@ -101,10 +101,13 @@ func (s *Server) observe(c echo.Context, status int, took time.Duration) {
 		slog.String("ip", c.RealIP()))
 }
 
-// loadSession will load the signed-in user or recipient session; there
-// are no sessions yet, so every request is anonymous.
+// loadSession loads the signed-in user's session (auth_session.go); a
+// recipient's session is loaded by the recipient routes, per link.
 func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if err := s.loadUser(c); err != nil {
+			return err
+		}
 		return next(c)
 	}
 }

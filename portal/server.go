@@ -13,13 +13,19 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"sluis/assets"
 	"sluis/db"
+	"sluis/portal/auth"
+	"sluis/portal/delivery"
 	"sluis/portal/i18n"
+	"sluis/portal/policy"
+	"sluis/portal/vault"
+	"sluis/portal/verify"
 	"sluis/views"
 )
 
@@ -33,6 +39,18 @@ type Options struct {
 	Registry       *prometheus.Registry        // nil: a private one, served at /metrics
 	Ready          func(context.Context) error // nil means always ready
 	TrustedProxies []netip.Prefix              // proxies whose X-Forwarded-For is believed
+
+	// The recipient portal (/m/<token>); without Verify its routes are off.
+	Verify   *verify.Service   // recipient checks and sessions
+	Delivery *delivery.Service // replies and the senders' notifications
+	Vault    *vault.Vault      // message bodies and attachments
+	Now      func() time.Time  // nil means time.Now
+
+	// The senders' side (sign-in, drafts, sent messages, address book);
+	// without Auth sign-in answers "not available" and its routes are off.
+	// It needs Store, Delivery, Vault and Policy too.
+	Auth   *auth.Service
+	Policy *policy.Service
 }
 
 // Server is the portal's HTTP side.
@@ -50,6 +68,12 @@ type Server struct {
 	// where browsers would drop Secure cookies.
 	secureCookies bool
 	httpsBase     bool
+	verify        *verify.Service
+	delivery      *delivery.Service
+	vault         *vault.Vault
+	now           func() time.Time
+	auth          *auth.Service
+	policy        *policy.Service
 }
 
 // New builds the server: catalogues, assets and templates are loaded and
@@ -61,11 +85,22 @@ func New(opt Options) (*Server, error) {
 	}
 	s := &Server{
 		log: opt.Logger, store: opt.Store, outbox: opt.Outbox, ready: opt.Ready, dev: opt.Dev,
+		verify: opt.Verify, delivery: opt.Delivery, vault: opt.Vault, now: opt.Now,
 		httpsBase:     base.Scheme == "https",
 		secureCookies: base.Scheme == "https" || !isLoopbackHost(base.Hostname()),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.verify != nil && (s.store == nil || s.delivery == nil || s.vault == nil) {
+		return nil, errors.New("the recipient portal needs the store, delivery and the vault")
+	}
+	s.auth, s.policy = opt.Auth, opt.Policy
+	if s.auth != nil && (s.store == nil || s.delivery == nil || s.vault == nil || s.policy == nil) {
+		return nil, errors.New("the senders' pages need the store, delivery, the vault and the policy")
 	}
 	if s.i18n, err = i18n.New(); err != nil {
 		return nil, err

@@ -23,6 +23,8 @@ type config struct {
 	MailFrom       string
 	SMS            string
 	SMSWebhookURL  string
+	SMSDailyCap    int
+	SMSCountries   string
 	Twilio         struct{ AccountSID, AuthToken, From, MessagingServiceSID string }
 	InsecureAuth   bool
 	MasterKeyFile  string
@@ -50,6 +52,8 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.MailFrom, "mail-from", "", "sender address of Sluis's own mail (default sluis@<host of base-url>)")
 	fs.StringVar(&c.SMS, "sms", "log", "SMS gateway: log, webhook or twilio")
 	fs.StringVar(&c.SMSWebhookURL, "sms-webhook-url", "", "URL the webhook SMS gateway POSTs to")
+	fs.IntVar(&c.SMSDailyCap, "sms-daily-cap", 1000, "texts an organisation may send per day (against SMS pumping)")
+	fs.StringVar(&c.SMSCountries, "sms-countries", "NL,BE,FR,DE,LU", "countries whose mobile numbers may receive texts")
 	fs.StringVar(&c.Twilio.AccountSID, "twilio-account-sid", "", "Twilio account SID (with --sms twilio)")
 	fs.StringVar(&c.Twilio.AuthToken, "twilio-auth-token", "", "Twilio auth token (prefer SLUIS_TWILIO_AUTH_TOKEN_FILE)")
 	fs.StringVar(&c.Twilio.From, "twilio-from", "", "Twilio sender number or alphanumeric id")

@@ -120,9 +120,9 @@ func (p *parts) web(c *config, opt serveOptions, log *slog.Logger) (*http.Server
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	popt := portal.Options{Logger: log, Store: p.store, BaseURL: c.BaseURL, Dev: opt.dev, Registry: reg,
-		Ready: p.store.Ping, TrustedProxies: proxies}
-	if p.outbox != nil && opt.dev {
-		popt.Outbox = outboxAdapter{p.outbox}
+		Ready: p.store.Ping, TrustedProxies: proxies, Verify: p.verify, Delivery: p.delivery, Vault: p.vault}
+	if opt.dev {
+		popt.Outbox = outboxAdapter{p.outbox, p.texts}
 	}
 	h, err := portal.New(popt)
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 	"sluis/portal/mailer"
 	"sluis/portal/sms"
 	"sluis/portal/vault"
+	"sluis/portal/verify"
 )
 
 // parts are the long-lived pieces serve builds from the configuration.
@@ -34,6 +35,7 @@ type parts struct {
 	texts    *sms.TextOutbox // the log gateway's dev outbox
 	jobs     *jobs.Client
 	delivery *delivery.Service
+	verify   *verify.Service
 	smtp     *intake.Server
 }
 
@@ -76,6 +78,9 @@ func build(c *config, store *db.Store, log *slog.Logger) (*parts, error) {
 		return nil, fmt.Errorf("job queue: %w", err)
 	}
 	late.c = p.jobs
+	if p.verify, err = buildVerify(c, p, log); err != nil {
+		return nil, err
+	}
 	return p, p.buildSMTP(c, log)
 }
 
@@ -106,6 +111,18 @@ func newMailSender(c *config, mailFrom string) (mailer.Sender, *mailer.Outbox, e
 		return nil, nil, fmt.Errorf("--relay: %w", err)
 	}
 	return mailer.NewRelay(*rc, mailFrom), nil, nil
+}
+
+func buildVerify(c *config, p *parts, log *slog.Logger) (*verify.Service, error) {
+	countries, err := verify.ParseCountries(c.SMSCountries)
+	if err != nil {
+		return nil, fmt.Errorf("--sms-countries: %w", err)
+	}
+	if c.SMSDailyCap < 1 {
+		return nil, fmt.Errorf("--sms-daily-cap must be at least 1")
+	}
+	return verify.New(verify.Options{Store: p.store, SMS: p.sms, CodeKey: p.keys.Derive("sms code v1"), Notifier: p.delivery,
+		Text: p.text, Logger: log, DailyCap: c.SMSDailyCap, Countries: countries})
 }
 
 func newSMSSender(c *config, log *slog.Logger) (sms.Sender, *sms.TextOutbox, error) {

@@ -18,6 +18,7 @@ import (
 
 	"sluis/db"
 	"sluis/portal/mailer"
+	"sluis/portal/policy"
 	"sluis/portal/vault"
 )
 
@@ -46,6 +47,9 @@ type Options struct {
 	Now       func() time.Time
 	Retention time.Duration // how long released content is kept (default 30 days)
 	DraftTTL  time.Duration // how long a held draft is kept (default 14 days)
+	// Policy gives each unit's draft retention and whether its users may
+	// send from the web app; nil means DraftTTL and yes.
+	Policy *policy.Service
 }
 
 // Service submits, holds and releases messages.

@@ -37,6 +37,12 @@ func (s *Service) AddWorkers(w *river.Workers) error {
 	if err := river.AddWorkerSafely(w, &notifyHeldWorker{s: s}); err != nil {
 		return err
 	}
+	if err := river.AddWorkerSafely(w, &notifySenderWorker{s: s}); err != nil {
+		return err
+	}
+	if err := s.addSenderWorkers(w); err != nil {
+		return err
+	}
 	return river.AddWorkerSafely(w, &sweepBlobsWorker{s: s})
 }
 

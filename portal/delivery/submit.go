@@ -50,6 +50,7 @@ func (s *Service) Submit(ctx context.Context, in *Incoming) error {
 		s.deleteBlobs(blobs)
 		return fmt.Errorf("storing message: %w", err)
 	}
+	s.supersedeDrafts(ctx, nm, in.Message.Subject)
 	return nil
 }
 
@@ -97,7 +98,7 @@ func (s *Service) newMessage(ctx context.Context, org db.Org, in *Incoming, rcpt
 	m := db.Message{UID: uid, OrgID: org.ID, SenderID: in.User.ID, UnitID: in.User.UnitID, State: db.StateReleased,
 		HeaderMessageID: in.Message.MessageID, Size: in.Size, CreatedAt: now, ReleasedAt: now, ExpiresAt: now.Add(s.opt.Retention)}
 	if held(rcpts, problems) {
-		m.State, m.ReleasedAt, m.ExpiresAt = db.StateHeld, time.Time{}, now.Add(s.opt.DraftTTL)
+		m.State, m.ReleasedAt, m.ExpiresAt = db.StateHeld, time.Time{}, now.Add(s.draftTTL(ctx, in.User))
 	}
 	if len(problems) > 0 {
 		b, _ := json.Marshal(problems)

@@ -1,0 +1,163 @@
+// Package portal benchmarks the recipient portal: a verified recipient
+// opening a 50 KB message (session lookup, store reads, decryption,
+// sanitizing, rendering) beside Echo serving a static page of the same
+// size on the same machine, in one run:
+//
+//	go test -run '^$' -bench . -benchtime 3s ./bench/portal
+//
+// Each benchmark reports requests per second and the median latency.
+package portal
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"sluis/portal"
+	"sluis/portal/verify"
+	"sluis/portal/verify/verifytest"
+)
+
+const pageSize = 50 << 10
+
+// htmlMail is a 50 KB HTML mail: paragraphs with some markup and links.
+func htmlMail() string {
+	var b strings.Builder
+	b.WriteString("From: arts@zkh.example\nTo: patient@example.com\nSubject: Uitslag\nMIME-Version: 1.0\n" +
+		"Content-Type: text/html; charset=utf-8\n\n")
+	for b.Len() < pageSize {
+		b.WriteString(`<p>Beste mevrouw Jansen, hierbij <b>de uitslag</b> van uw onderzoek. Zie ook ` +
+			`<a href="https://zkh.example/info">onze website</a> voor meer informatie.</p>` + "\n")
+	}
+	return b.String()
+}
+
+// client is a keep-alive client with a cookie jar, as a browser is.
+func client(b *testing.B) *http.Client {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &http.Client{Jar: jar, Transport: &http.Transport{MaxIdleConnsPerHost: 64},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// verifiedReader builds the portal with one message, verifies its
+// recipient by SMS and returns the message URL and the client holding the
+// session.
+func verifiedReader(b *testing.B) (string, *http.Client) {
+	w := verifytest.New(b, nil, "")
+	v, err := verify.New(verify.Options{Store: w.Store, SMS: w.Texts, CodeKey: w.CodeKey(), Notifier: w.Delivery,
+		Text: w.Text, Logger: slog.New(slog.DiscardHandler), Now: w.Clock.Now})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := portal.New(portal.Options{BaseURL: verifytest.BaseURL, Store: w.Store, Verify: v, Delivery: w.Delivery, Vault: w.Vault,
+		Now: w.Clock.Now})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	b.Cleanup(srv.Close)
+	w.AddPhone(b, "patient@example.com", "+31612345678")
+	_, rs := w.Submit(b, htmlMail(), "patient@example.com")
+	link := srv.URL + w.Path(rs[0])
+	c := client(b)
+	csrf := csrfOf(b, c, link)
+	post(b, c, link+"/code", url.Values{"csrf": {csrf}})
+	post(b, c, link+"/check", url.Values{"csrf": {csrf}, "code": {w.Texts.LastCode(rs[0].Phone)}})
+	return link + "/read", c
+}
+
+func csrfOf(b *testing.B, c *http.Client, u string) string {
+	res, err := c.Get(u)
+	if err != nil {
+		b.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	_ = res.Body.Close()
+	m := csrfField.FindSubmatch(body)
+	if m == nil {
+		b.Fatalf("no form at %s", u)
+	}
+	return string(m[1])
+}
+
+func post(b *testing.B, c *http.Client, u string, form url.Values) {
+	res, err := c.PostForm(u, form)
+	if err != nil {
+		b.Fatal(err)
+	}
+	_ = res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		b.Fatalf("POST %s: %d", u, res.StatusCode)
+	}
+}
+
+// load fetches u from parallel goroutines and reports requests per second
+// and the median latency.
+func load(b *testing.B, c *http.Client, u string) {
+	var mu sync.Mutex
+	var lat []time.Duration
+	b.SetParallelism(4)
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		mine := make([]time.Duration, 0, 1024)
+		for pb.Next() {
+			t := time.Now()
+			req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, u, nil)
+			res, err := c.Do(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			n, _ := io.Copy(io.Discard, res.Body)
+			_ = res.Body.Close()
+			if res.StatusCode != http.StatusOK || n < pageSize {
+				b.Errorf("GET: %d, %d bytes", res.StatusCode, n)
+				return
+			}
+			mine = append(mine, time.Since(t))
+		}
+		mu.Lock()
+		lat = append(lat, mine...)
+		mu.Unlock()
+	})
+	elapsed := time.Since(start)
+	b.StopTimer()
+	if len(lat) == 0 {
+		return
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "req/s")
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+}
+
+func BenchmarkRecipientMessage50KB(b *testing.B) {
+	u, c := verifiedReader(b)
+	load(b, c, u)
+}
+
+func BenchmarkEchoStatic50KB(b *testing.B) {
+	page := []byte("<!DOCTYPE html><title>static</title>" + strings.Repeat("<p>Beste mevrouw Jansen, de uitslag.</p>\n", pageSize/40))
+	e := echo.New()
+	e.GET("/static", func(c echo.Context) error { return c.HTMLBlob(http.StatusOK, page) })
+	srv := httptest.NewServer(e)
+	b.Cleanup(srv.Close)
+	load(b, client(b), srv.URL+"/static")
+}

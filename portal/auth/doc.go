@@ -1,0 +1,45 @@
+// Package auth owns how an organisation's users sign in to the web app:
+// passwords, TOTP second factors with recovery codes, passkeys, and the
+// server-side sessions all of them start. It knows nothing of HTTP; portal
+// calls it with what the browser sent. All state lives in the database
+// (db), so several instances behind a load balancer share every session,
+// counter and ceremony.
+//
+// Threat model. The attacker may know or guess users' addresses, try
+// passwords from many addresses at once, replay what they saw on the wire
+// or a shoulder (a TOTP code, a recovery code, a WebAuthn response), steal
+// a copy of the database, or plant a session id in a victim's browser.
+//
+//   - Guessing passwords: failures are counted per typed address and per
+//     client network, in the database; past a few, the key is locked for a
+//     time that doubles with each further failure (up to 15 minutes).
+//     Locks are checked before any hashing.
+//   - Finding out which addresses exist: an unknown address, a disabled
+//     user and a wrong password get the same error, after the same
+//     argon2id work (a dummy hash), and are counted and locked the same
+//     way, because the key is the address as typed.
+//   - Burning CPU: a semaphore caps the argon2id checks running at once.
+//   - Replaying a TOTP code: the last accepted time step is stored and only
+//     a later step is accepted, with a conditional UPDATE, so two instances
+//     racing with the same code cannot both accept it. pquerna/otp is used
+//     only to compute codes: it keeps no memory of used ones.
+//   - Guessing a TOTP code: a half-signed-in session dies after 5 wrong
+//     codes (and every wrong code counts against the account as well).
+//   - Recovery codes: ten per enrolment, 80 random bits each, stored as
+//     SHA-256, each usable once (a conditional UPDATE marks it used).
+//   - Reading the database: passwords are argon2id hashes, TOTP secrets are
+//     sealed with the vault's field key, session ids, recovery codes and
+//     ceremony ids are stored only as SHA-256 of 256-bit (80-bit for
+//     recovery codes) random values.
+//   - Session fixation and theft: a session id is a 256-bit random token,
+//     stored hashed, replaced by a new one at every step of signing in
+//     (password, second factor, passkey), with an idle and an absolute
+//     expiry; users can end all their sessions, and changing the password
+//     ends every other session. A half-signed-in session opens nothing but
+//     the next step.
+//   - Passkeys: the WebAuthn challenge data is kept server-side, bound to a
+//     random id in a cookie, deleted on first use and refused after five
+//     minutes; the relying party id and origins are fixed by configuration.
+//
+// Nothing here logs a password, a code, a secret or a token.
+package auth

@@ -1,0 +1,229 @@
+package delivery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"sluis/db"
+	"sluis/portal/contacts"
+	"sluis/portal/phone"
+	"sluis/portal/secret"
+)
+
+// FromDraft: the sender typed the data when finishing the draft.
+const FromDraft = "draft"
+
+// Where a finished draft's data may be saved.
+const (
+	SaveNone     = ""
+	SavePersonal = "personal"
+	SaveOrg      = "org"
+)
+
+// Draft errors; portal shows each as a translated message.
+var (
+	ErrDraftNotHeld  = errors.New("delivery: the draft is no longer held")
+	ErrWebSendingOff = errors.New("delivery: the unit does not allow sending from the web app")
+)
+
+// DraftEntry is what the sender typed for one recipient that lacked data:
+// a mobile number, or an access code with an optional hint.
+type DraftEntry struct {
+	RecipientID int64
+	Phone       string // as typed; read in the organisation's country
+	AccessCode  string
+	Hint        string
+	SaveTo      string // SaveNone, SavePersonal or SaveOrg
+}
+
+// FieldError is one rejected field of one recipient; Reason is a
+// translation key ("reason.<Reason>").
+type FieldError struct {
+	RecipientID int64
+	Field       string // phone, access_code, access_code_hint, save_to
+	Reason      string
+}
+
+// DraftErrors are all the rejected fields of a draft; nothing was changed.
+type DraftErrors []FieldError
+
+func (e DraftErrors) Error() string { return strconv.Itoa(len(e)) + " fields of the draft were rejected" }
+
+// SenderDraft returns a held or finished message of the sender by its
+// public id; db.ErrNotFound for anyone else's.
+func (s *Service) SenderDraft(ctx context.Context, sender db.User, uid string) (db.Message, error) {
+	msg, err := s.opt.Store.MessageByUID(ctx, sender.OrgID, uid)
+	if err != nil {
+		return db.Message{}, err
+	}
+	if msg.SenderID != sender.ID {
+		return db.Message{}, fmt.Errorf("message %s: %w", uid, db.ErrNotFound)
+	}
+	return msg, nil
+}
+
+// CompleteDraft fills in the data the sender typed for every recipient
+// that lacked it, saves it to an address book where asked, and releases
+// the draft to all recipients at once through the same notification jobs
+// as mail released at intake. Either all of it happens or nothing does.
+func (s *Service) CompleteDraft(ctx context.Context, sender db.User, uid string, entries []DraftEntry) error {
+	msg, err := s.SenderDraft(ctx, sender, uid)
+	if err != nil {
+		return err
+	}
+	if msg.State != db.StateHeld {
+		return ErrDraftNotHeld
+	}
+	if err := s.checkWebSending(ctx, sender); err != nil {
+		return err
+	}
+	org, err := s.opt.Store.Org(ctx, sender.OrgID)
+	if err != nil {
+		return err
+	}
+	rcpts, err := s.opt.Store.Recipients(ctx, msg.OrgID, msg.ID)
+	if err != nil {
+		return err
+	}
+	data, saves, err := readEntries(sender, org, rcpts, entries)
+	if err != nil {
+		return err
+	}
+	return s.release(ctx, sender, msg, data, saves)
+}
+
+func (s *Service) checkWebSending(ctx context.Context, sender db.User) error {
+	if s.opt.Policy == nil {
+		return nil
+	}
+	p, err := s.opt.Policy.For(ctx, sender.OrgID, sender.UnitID)
+	if err != nil {
+		return err
+	}
+	if !p.WebSending {
+		return ErrWebSendingOff
+	}
+	return nil
+}
+
+// pendingSave is one address-book entry to write with the release.
+type pendingSave struct {
+	book db.Book
+	in   db.ContactInput
+}
+
+// readEntries checks an entry for every recipient that lacks data and
+// hashes the access codes; DraftErrors lists every rejected field.
+func readEntries(sender db.User, org db.Org, rcpts []db.Recipient, entries []DraftEntry) ([]db.RecipientData, []pendingSave, error) {
+	byID := map[int64]DraftEntry{}
+	for _, e := range entries {
+		byID[e.RecipientID] = e
+	}
+	var errs DraftErrors
+	var data []db.RecipientData
+	var saves []pendingSave
+	for _, rc := range rcpts {
+		if rc.Problem == "" && rc.Method != db.MethodNone {
+			continue
+		}
+		d, save, fe := readEntry(sender, org, rc, byID[rc.ID])
+		if fe != nil {
+			errs = append(errs, *fe)
+			continue
+		}
+		data = append(data, d)
+		if save != nil {
+			saves = append(saves, *save)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, nil, errs
+	}
+	return data, saves, nil
+}
+
+func readEntry(sender db.User, org db.Org, rc db.Recipient, e DraftEntry) (db.RecipientData, *pendingSave, *FieldError) {
+	d := db.RecipientData{RecipientID: rc.ID, Source: FromDraft}
+	in := db.ContactInput{Email: rc.Address}
+	switch {
+	case e.Phone != "":
+		e164, err := contacts.CheckPhone(e.Phone, org.Country)
+		if err != nil {
+			return d, nil, fieldError(rc.ID, "phone", err)
+		}
+		d.Method, d.Phone, d.Display = db.MethodSMS, e164, phone.Mask(e164)
+		in.Phone = &d.Phone
+	case e.AccessCode != "":
+		if err := contacts.CheckAccessCode(e.AccessCode, e.Hint); err != nil {
+			return d, nil, fieldError(rc.ID, "access_code", err)
+		}
+		hash, err := secret.Hash(e.AccessCode)
+		if err != nil {
+			return d, nil, &FieldError{rc.ID, "access_code", "internal"}
+		}
+		d.Method, d.AccessCodeHash, d.AccessCodeHint, d.Display = db.MethodAccessCode, hash, e.Hint, "access_code"
+		in.AccessCodeHash, in.AccessCodeHint = &d.AccessCodeHash, &d.AccessCodeHint
+	default:
+		return d, nil, &FieldError{rc.ID, "phone", "missing"}
+	}
+	switch e.SaveTo {
+	case SaveNone:
+		return d, nil, nil
+	case SavePersonal:
+		return d, &pendingSave{db.PersonalBook(org.ID, sender.ID), in}, nil
+	case SaveOrg:
+		if sender.Role != db.RoleAdmin {
+			return d, nil, &FieldError{rc.ID, "save_to", "not_allowed"}
+		}
+		return d, &pendingSave{db.OrgBook(org.ID), in}, nil
+	}
+	return d, nil, &FieldError{rc.ID, "save_to", "bad_choice"}
+}
+
+func fieldError(id int64, field string, err error) *FieldError {
+	var fe *contacts.FieldError
+	if errors.As(err, &fe) {
+		if fe.Field == "access_code_hint" {
+			field = fe.Field
+		}
+		return &FieldError{id, field, fe.Reason}
+	}
+	return &FieldError{id, field, "bad_phone"}
+}
+
+// release writes the typed data, the address-book entries and the
+// release in one transaction with the recipients' notification jobs.
+func (s *Service) release(ctx context.Context, sender db.User, msg db.Message, data []db.RecipientData, saves []pendingSave) error {
+	now := s.opt.Now().UTC()
+	ch := db.Change{Source: db.SourceDraft, Actor: "user:" + strconv.FormatInt(sender.ID, 10)}
+	err := s.opt.Store.InTx(ctx, func(tx *db.Tx) error {
+		for _, d := range data {
+			if err := tx.CompleteRecipient(ctx, msg.OrgID, msg.ID, d); err != nil {
+				return errors.Join(ErrDraftNotHeld, err)
+			}
+		}
+		if err := tx.ReleaseDraft(ctx, msg.OrgID, msg.ID, now, now.Add(s.opt.Retention)); err != nil {
+			if errors.Is(err, db.ErrNotFound) {
+				return ErrDraftNotHeld
+			}
+			return err
+		}
+		for _, sv := range saves {
+			if _, _, err := tx.PutContact(ctx, sv.book, sv.in, ch); err != nil {
+				return fmt.Errorf("saving %s to an address book: %w", sv.in.Email, err)
+			}
+		}
+		rcpts, err := tx.RecipientsTx(ctx, msg.OrgID, msg.ID)
+		if err != nil {
+			return err
+		}
+		return s.enqueueNotifications(ctx, tx, rcpts)
+	})
+	if err != nil {
+		return err
+	}
+	s.opt.Logger.Info("draft released from the web app", "message_id", msg.ID, "user_id", sender.ID)
+	return nil
+}

@@ -1,0 +1,167 @@
+package verify
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/big"
+	"strconv"
+	"time"
+
+	"sluis/db"
+	"sluis/portal/phone"
+	"sluis/portal/sms"
+)
+
+// codeDigits is the length of an SMS code.
+const codeDigits = 6
+
+// newCode returns 6 uniformly random digits from crypto/rand.
+func newCode() (string, error) {
+	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	if err != nil {
+		return "", fmt.Errorf("reading a random code: %w", err)
+	}
+	return fmt.Sprintf("%06d", n.Int64()), nil
+}
+
+// hashCode is the stored form of a code: HMAC-SHA256 under the code key,
+// bound to the recipient so that a hash copied to another row opens
+// nothing.
+func (s *Service) hashCode(recipientID int64, code string) string {
+	m := hmac.New(sha256.New, s.opt.CodeKey)
+	m.Write([]byte(strconv.FormatInt(recipientID, 10) + ":" + code))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// WellFormedCode reports whether code is six ASCII digits.
+func WellFormedCode(code string) bool {
+	if len(code) != codeDigits {
+		return false
+	}
+	for i := 0; i < len(code); i++ {
+		if code[i] < '0' || code[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// SendCode texts a new code to the recipient's number, in lang, if the
+// limits allow; the new code replaces any earlier one. A refusal comes
+// back as ErrLocked, ErrTooSoon, ErrHourlyLimit, ErrDailyCap or
+// ErrCountry, a gateway failure as ErrSendFailed (which costs nothing),
+// each with the Status to show.
+func (s *Service) SendCode(ctx context.Context, rc db.Recipient, lang string) (Status, error) {
+	if rc.Method != db.MethodSMS || rc.Phone == "" {
+		return Status{}, ErrWrongMethod
+	}
+	if region := phone.Region(rc.Phone); !s.countries[region] {
+		s.opt.Logger.Warn("text refused: destination country not allowed", "recipient_id", rc.ID, "region", region)
+		return s.statusWith(ctx, rc, ErrCountry)
+	}
+	code, err := newCode()
+	if err != nil {
+		return Status{}, err
+	}
+	res, err := s.reserve(ctx, rc, code)
+	if err != nil {
+		return s.statusWith(ctx, rc, err)
+	}
+	if err := s.text(ctx, rc, lang, code, res.SendID); err != nil {
+		if rerr := s.opt.Store.ReleaseCode(context.WithoutCancel(ctx), rc.OrgID, rc.ID, res); rerr != nil {
+			return Status{}, errors.Join(err, rerr)
+		}
+		return s.statusWith(ctx, rc, err)
+	}
+	return s.Status(ctx, rc)
+}
+
+// reserve records the code's hash under the limits, mapping a refusal to
+// this package's errors.
+func (s *Service) reserve(ctx context.Context, rc db.Recipient, code string) (db.CodeReservation, error) {
+	res, err := s.opt.Store.ReserveCode(ctx, db.CodeSend{OrgID: rc.OrgID, RecipientID: rc.ID, CodeHash: s.hashCode(rc.ID, code),
+		Now: s.now(), TTL: s.lim.CodeTTL, Cooldown: s.lim.Resend, PerHour: s.lim.PerHour, DailyCap: s.opt.DailyCap,
+		MaxFailures: s.lim.LockAfter})
+	var refusal *db.SendRefusal
+	if !errors.As(err, &refusal) {
+		return res, err
+	}
+	switch refusal.Reason {
+	case db.RefusedLocked:
+		return res, ErrLocked
+	case db.RefusedCooldown:
+		return res, ErrTooSoon
+	case db.RefusedHourly:
+		return res, ErrHourlyLimit
+	}
+	s.opt.Logger.Warn("text refused: the organisation's daily cap is reached", "org_id", rc.OrgID, "cap", s.opt.DailyCap)
+	return res, ErrDailyCap
+}
+
+// text hands the code to the gateway; a failure is logged (masked) and
+// becomes ErrSendFailed.
+func (s *Service) text(ctx context.Context, rc db.Recipient, lang, code string, sendID int64) error {
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	body := s.opt.Text.T(lang, "sms.code", map[string]any{"Code": code, "Minutes": int(s.lim.CodeTTL / time.Minute)})
+	err := s.opt.SMS.Send(ctx, sms.Message{To: rc.Phone, Text: body, Reference: "sluis-" + strconv.FormatInt(sendID, 10)})
+	if err != nil {
+		s.opt.Logger.Warn("the SMS gateway did not take a code", "recipient_id", rc.ID, "to", phone.Mask(rc.Phone),
+			"temporary", sms.IsTemporary(err), "err", err)
+		return ErrSendFailed
+	}
+	return nil
+}
+
+// CheckCode checks an SMS code. nil means the recipient proved who they
+// are (start a session). Otherwise the error is ErrMalformedCode (nothing
+// counted), ErrWrongCode, ErrNoCode, ErrLocked or ErrWrongMethod, with the
+// Status to show.
+func (s *Service) CheckCode(ctx context.Context, rc db.Recipient, code string) (Status, error) {
+	if rc.Method != db.MethodSMS {
+		return Status{}, ErrWrongMethod
+	}
+	if !WellFormedCode(code) {
+		return s.statusWith(ctx, rc, ErrMalformedCode)
+	}
+	ch, ok, err := s.opt.Store.ChargeCode(ctx, rc.OrgID, rc.ID, s.now(), s.lim.CodeAttempts, s.lim.LockAfter)
+	if err != nil {
+		return Status{}, err
+	}
+	if !ok {
+		return s.refused(ctx, rc, ch, ErrNoCode)
+	}
+	if hmac.Equal([]byte(s.hashCode(rc.ID, code)), []byte(ch.CodeHash)) {
+		used, err := s.opt.Store.ConsumeCode(ctx, rc.OrgID, rc.ID, ch.CodeHash)
+		if err != nil || !used {
+			return s.statusWithErr(ctx, rc, ErrNoCode, err)
+		}
+		return Status{Method: rc.Method}, nil
+	}
+	return s.failed(ctx, rc, ch)
+}
+
+func (s *Service) statusWith(ctx context.Context, rc db.Recipient, cause error) (Status, error) {
+	return s.statusWithErr(ctx, rc, cause, nil)
+}
+
+// statusWithErr returns the current Status with cause, or err when the
+// step before failed.
+func (s *Service) statusWithErr(ctx context.Context, rc db.Recipient, cause, err error) (Status, error) {
+	if err != nil {
+		return Status{}, err
+	}
+	st, err := s.Status(ctx, rc)
+	if err != nil {
+		return Status{}, err
+	}
+	if cause == ErrTooSoon || cause == ErrHourlyLimit {
+		st.Until = s.now().Add(st.NextSendIn)
+	}
+	return st, cause
+}
