@@ -97,13 +97,14 @@ func (s *Server) startUserSession(c echo.Context, in auth.SignIn) {
 // afterSignIn is where a sign-in step leads.
 func (s *Server) afterSignIn(c echo.Context, in auth.SignIn, next string) error {
 	s.startUserSession(c, in)
+	next = safeNext(next)
 	switch in.Stage {
 	case db.StageSecondFactor:
 		return c.Redirect(http.StatusSeeOther, "/signin/code?next="+url.QueryEscape(next))
 	case db.StageEnrol:
 		return c.Redirect(http.StatusSeeOther, "/account/totp?next="+url.QueryEscape(next))
 	}
-	return c.Redirect(http.StatusSeeOther, safeNext(next))
+	return c.Redirect(http.StatusSeeOther, next)
 }
 
 // safeNext keeps a local path to return to after sign-in; anything else

@@ -163,4 +163,3 @@ func (s *Server) finishPasskeySignIn(c echo.Context) error {
 	s.startUserSession(c, in)
 	return c.JSON(http.StatusOK, map[string]string{"redirect": safeNext(c.QueryParam("next"))})
 }
-

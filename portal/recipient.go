@@ -41,9 +41,11 @@ type recipientCtx struct {
 // base is the link's path, /m/<token>.
 func (r *recipientCtx) base() string { return recipientRootPath + r.token }
 
-// closed reports whether the message can no longer be read.
+// closed reports whether the message can no longer be read by this
+// recipient: the message is withdrawn or expired, or the sender revoked
+// this recipient alone.
 func (r *recipientCtx) closed(s *Server) bool {
-	return r.msg.State != db.StateReleased || !s.now().Before(r.msg.ExpiresAt)
+	return r.msg.State != db.StateReleased || r.rc.Status == db.StatusRevoked || !s.now().Before(r.msg.ExpiresAt)
 }
 
 // loadRecipient resolves the link; what cannot be a readable recipient's

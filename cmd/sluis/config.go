@@ -35,6 +35,8 @@ type config struct {
 	LogLevel       string
 	LogFormat      string
 	ShutdownGrace  time.Duration
+	SessionIdle    time.Duration
+	SessionMax     time.Duration
 }
 
 const defaultBaseURL = "http://localhost:8080"
@@ -66,6 +68,8 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "comma-separated CIDRs of proxies whose X-Forwarded-For is believed")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
+	fs.DurationVar(&c.SessionIdle, "session-idle", 30*time.Minute, "a signed-in user's session ends after this long unused")
+	fs.DurationVar(&c.SessionMax, "session-max", 12*time.Hour, "a signed-in user's session ends this long after sign-in")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 20*time.Second, "how long a shutdown waits for work in flight")
 }
 

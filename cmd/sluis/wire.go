@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"path/filepath"
 	"time"
@@ -12,12 +13,14 @@ import (
 	"github.com/riverqueue/river"
 
 	"sluis/db"
+	"sluis/portal/auth"
 	"sluis/portal/delivery"
 	"sluis/portal/i18n"
 	"sluis/portal/intake"
 	"sluis/portal/intake/mime"
 	"sluis/portal/jobs"
 	"sluis/portal/mailer"
+	"sluis/portal/policy"
 	"sluis/portal/sms"
 	"sluis/portal/vault"
 	"sluis/portal/verify"
@@ -36,6 +39,8 @@ type parts struct {
 	jobs     *jobs.Client
 	delivery *delivery.Service
 	verify   *verify.Service
+	policy   *policy.Service
+	auth     *auth.Service
 	smtp     *intake.Server
 }
 
@@ -67,18 +72,22 @@ func build(c *config, store *db.Store, log *slog.Logger) (*parts, error) {
 	}
 	workers := river.NewWorkers()
 	late := &lateJobs{}
+	p.policy = policy.New(store)
 	p.delivery = delivery.New(delivery.Options{Store: store, Vault: p.vault, Blobs: blobs, Keys: p.keys, Jobs: late,
-		Mailer: p.mail, MailFrom: mailFrom, Text: p.text, Logger: log, BaseURL: c.BaseURL})
+		Mailer: p.mail, MailFrom: mailFrom, Text: p.text, Logger: log, BaseURL: c.BaseURL, Policy: p.policy})
 	if err := p.delivery.AddWorkers(workers); err != nil {
 		return nil, err
 	}
 	p.jobs, err = jobs.New(store, jobs.Options{Workers: workers, Logger: log,
-		PeriodicJobs: []*river.PeriodicJob{delivery.SweepBlobsJob(time.Hour)}})
+		PeriodicJobs: []*river.PeriodicJob{delivery.SweepBlobsJob(time.Hour), delivery.SweepDraftsJob(time.Hour)}})
 	if err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)
 	}
 	late.c = p.jobs
 	if p.verify, err = buildVerify(c, p, log); err != nil {
+		return nil, err
+	}
+	if p.auth, err = buildAuth(c, p, log); err != nil {
 		return nil, err
 	}
 	return p, p.buildSMTP(c, log)
@@ -111,6 +120,22 @@ func newMailSender(c *config, mailFrom string) (mailer.Sender, *mailer.Outbox, e
 		return nil, nil, fmt.Errorf("--relay: %w", err)
 	}
 	return mailer.NewRelay(*rc, mailFrom), nil, nil
+}
+
+// buildAuth sets up users' sign-in. Passkeys need a host name: WebAuthn
+// refuses IP addresses as relying-party ids, so they are off when the base
+// URL names one.
+func buildAuth(c *config, p *parts, log *slog.Logger) (*auth.Service, error) {
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("--base-url %q is not a URL", c.BaseURL)
+	}
+	rpid := u.Hostname()
+	if net.ParseIP(rpid) != nil {
+		rpid = ""
+	}
+	return auth.New(auth.Options{Store: p.store, Vault: p.vault, Policy: p.policy, Logger: log, RPID: rpid,
+		RPOrigins: []string{u.Scheme + "://" + u.Host}, SessionIdle: c.SessionIdle, SessionMax: c.SessionMax})
 }
 
 func buildVerify(c *config, p *parts, log *slog.Logger) (*verify.Service, error) {

@@ -79,7 +79,9 @@ func (s *Service) PendingTOTP(ctx context.Context, u db.User) (Enrolment, error)
 	return enrolment(key)
 }
 
-func escape(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "%", "%25"), " ", "%20") }
+func escape(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "%", "%25"), " ", "%20")
+}
 
 func enrolment(key *otp.Key) (Enrolment, error) {
 	img, err := key.Image(240, 240)

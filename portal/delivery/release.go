@@ -49,7 +49,9 @@ type FieldError struct {
 // DraftErrors are all the rejected fields of a draft; nothing was changed.
 type DraftErrors []FieldError
 
-func (e DraftErrors) Error() string { return strconv.Itoa(len(e)) + " fields of the draft were rejected" }
+func (e DraftErrors) Error() string {
+	return strconv.Itoa(len(e)) + " fields of the draft were rejected"
+}
 
 // SenderDraft returns a held or finished message of the sender by its
 // public id; db.ErrNotFound for anyone else's.

@@ -53,4 +53,3 @@ func addressSet(rcpts []db.Recipient) []string {
 	slices.Sort(out)
 	return slices.Compact(out)
 }
-

@@ -50,8 +50,12 @@ type Options struct {
 	// RetryPolicy decides when a failed job runs again; default River's
 	// exponential back-off (attempt⁴ seconds).
 	RetryPolicy river.ClientRetryPolicy
-	// JobTimeout bounds one run of a job; default River's one minute.
+	// JobTimeout bounds one run of a job; default 30 seconds.
 	JobTimeout time.Duration
+	// RescueAfter is when a job still marked running is taken for one
+	// whose process died (kill -9, power cut) and is run again; it must
+	// exceed JobTimeout. Default 1 minute.
+	RescueAfter time.Duration
 }
 
 // Client is the job queue on the Store's database.
@@ -114,6 +118,18 @@ func riverConfig(opt Options) (*river.Config, error) {
 		RetryPolicy:  opt.RetryPolicy,
 		JobTimeout:   opt.JobTimeout,
 		PeriodicJobs: opt.PeriodicJobs,
+		// River's default waits an hour before it rescues a job whose
+		// worker died; mail to a recipient should not wait that long.
+		RescueStuckJobsAfter: opt.RescueAfter,
+	}
+	if cfg.JobTimeout == 0 {
+		cfg.JobTimeout = 30 * time.Second
+	}
+	if cfg.RescueStuckJobsAfter == 0 {
+		cfg.RescueStuckJobsAfter = time.Minute
+	}
+	if cfg.RescueStuckJobsAfter <= cfg.JobTimeout {
+		return nil, errors.New("RescueAfter must exceed JobTimeout, or a slow job would run twice at once")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
