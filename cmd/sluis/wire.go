@@ -199,6 +199,13 @@ func (l *lateJobs) InsertTx(ctx context.Context, tx *db.Tx, args river.JobArgs, 
 	return l.c.InsertTx(ctx, tx, args, opts)
 }
 
+func (l *lateJobs) InsertManyTx(ctx context.Context, tx *db.Tx, params []river.InsertManyParams) error {
+	if l.c == nil {
+		return errors.New("job queue not started")
+	}
+	return l.c.InsertManyTx(ctx, tx, params)
+}
+
 // submitter hands the intake's submissions to delivery.
 type submitter struct{ d *delivery.Service }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/riverqueue/river"
+
 	"sluis/db"
 )
 
@@ -82,12 +84,14 @@ func (c *committer) run(batch []commitReq) {
 		return
 	}
 	err := c.s.opt.Store.InTx(context.Background(), func(tx *db.Tx) error {
+		var jobs []river.InsertManyParams
 		for _, r := range live {
-			if err := c.s.insert(r.ctx, tx, r.nm); err != nil {
+			if err := tx.InsertMessage(r.ctx, r.nm); err != nil {
 				return err
 			}
+			jobs = append(jobs, jobsFor(r.nm)...)
 		}
-		return nil
+		return c.s.enqueue(context.Background(), tx, jobs)
 	})
 	if err == nil || len(live) == 1 {
 		for _, r := range live {
@@ -117,11 +121,44 @@ func (s *Service) insert(ctx context.Context, tx *db.Tx, nm *db.NewMessage) erro
 	if err := tx.InsertMessage(ctx, nm); err != nil {
 		return err
 	}
+	return s.enqueue(ctx, tx, jobsFor(nm))
+}
+
+// jobsFor lists the jobs a stored message needs: the not-sent mail for a
+// held draft, one notification per recipient otherwise.
+func jobsFor(nm *db.NewMessage) []river.InsertManyParams {
 	if nm.Message.State == db.StateHeld {
-		if err := s.opt.Jobs.InsertTx(ctx, tx, NotifyHeldArgs{OrgID: nm.Message.OrgID, MessageID: nm.Message.ID}, nil); err != nil {
-			return fmt.Errorf("enqueueing the not-sent mail: %w", err)
+		return []river.InsertManyParams{{Args: NotifyHeldArgs{OrgID: nm.Message.OrgID, MessageID: nm.Message.ID}}}
+	}
+	out := make([]river.InsertManyParams, 0, len(nm.Recipients))
+	for _, rc := range nm.Recipients {
+		out = append(out, river.InsertManyParams{Args: NotifyRecipientArgs{OrgID: rc.OrgID, RecipientID: rc.ID},
+			InsertOpts: &river.InsertOpts{MaxAttempts: notifyAttempts}})
+	}
+	return out
+}
+
+// manyEnqueuer is a job queue that inserts many jobs in one statement
+// (portal/jobs does): a group commit's jobs then cost one round trip.
+type manyEnqueuer interface {
+	InsertManyTx(ctx context.Context, tx *db.Tx, params []river.InsertManyParams) error
+}
+
+// enqueue inserts jobs in tx, all at once when the queue can.
+func (s *Service) enqueue(ctx context.Context, tx *db.Tx, jobs []river.InsertManyParams) error {
+	if len(jobs) == 0 {
+		return nil
+	}
+	if m, ok := s.opt.Jobs.(manyEnqueuer); ok {
+		if err := m.InsertManyTx(ctx, tx, jobs); err != nil {
+			return fmt.Errorf("enqueueing %d jobs: %w", len(jobs), err)
 		}
 		return nil
 	}
-	return s.enqueueNotifications(ctx, tx, nm.Recipients)
+	for _, j := range jobs {
+		if err := s.opt.Jobs.InsertTx(ctx, tx, j.Args, j.InsertOpts); err != nil {
+			return fmt.Errorf("enqueueing %s: %w", j.Args.Kind(), err)
+		}
+	}
+	return nil
 }

@@ -57,6 +57,7 @@ type Service struct {
 	opt     Options
 	linkKey []byte
 	commits *committer
+	mail    *mailTemplates
 }
 
 // New returns a Service.
@@ -73,7 +74,11 @@ func New(opt Options) *Service {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	s := &Service{opt: opt, linkKey: opt.Keys.Derive("recipient link v1")}
+	mail, err := parseMailTemplates()
+	if err != nil {
+		panic("delivery: embedded mail templates: " + err.Error()) // a build defect, caught by every test
+	}
+	s := &Service{opt: opt, linkKey: opt.Keys.Derive("recipient link v1"), mail: mail}
 	s.commits = newCommitter(s)
 	return s
 }

@@ -31,22 +31,42 @@ type mailView struct {
 
 type heldRecipient struct{ Address, Reason string }
 
+// mailTemplates are parsed once; each mail clones them and binds "t" to
+// its language.
+type mailTemplates struct {
+	text *texttemplate.Template
+	html *htmltemplate.Template
+}
+
+func parseMailTemplates() (*mailTemplates, error) {
+	nop := func(string) string { return "" }
+	tt, err := texttemplate.New("mail").Funcs(texttemplate.FuncMap{"t": nop}).ParseFS(templateFS, "templates/*.txt")
+	if err != nil {
+		return nil, err
+	}
+	ht, err := htmltemplate.New("mail").Funcs(htmltemplate.FuncMap{"t": nop}).ParseFS(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	return &mailTemplates{text: tt, html: ht}, nil
+}
+
 // render executes the text and HTML templates of one mail kind.
 func (s *Service) render(kind string, v mailView) (text, html string, err error) {
 	t := func(key string) string { return s.opt.Text.T(v.Lang, key, v.Data) }
-	tt, err := texttemplate.New(kind+".txt").Funcs(texttemplate.FuncMap{"t": t}).ParseFS(templateFS, "templates/"+kind+".txt")
+	tt, err := s.mail.text.Clone()
 	if err != nil {
 		return "", "", err
 	}
-	ht, err := htmltemplate.New(kind+".html").Funcs(htmltemplate.FuncMap{"t": t}).ParseFS(templateFS, "templates/"+kind+".html")
+	ht, err := s.mail.html.Clone()
 	if err != nil {
 		return "", "", err
 	}
 	var tb, hb bytes.Buffer
-	if err := tt.Execute(&tb, v); err != nil {
+	if err := tt.Funcs(texttemplate.FuncMap{"t": t}).ExecuteTemplate(&tb, kind+".txt", v); err != nil {
 		return "", "", err
 	}
-	if err := ht.Execute(&hb, v); err != nil {
+	if err := ht.Funcs(htmltemplate.FuncMap{"t": t}).ExecuteTemplate(&hb, kind+".html", v); err != nil {
 		return "", "", err
 	}
 	return tb.String(), hb.String(), nil

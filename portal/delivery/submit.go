@@ -30,6 +30,9 @@ func (s *Service) Submit(ctx context.Context, in *Incoming) error {
 	if len(in.Rcpts) == 0 {
 		return errors.New("a message needs at least one recipient")
 	}
+	if err := s.checkSize(ctx, in.User, in.Size); err != nil {
+		return err
+	}
 	org, err := s.opt.Store.Org(ctx, in.User.OrgID)
 	if err != nil {
 		return fmt.Errorf("sender's organisation: %w", err)
@@ -54,12 +57,16 @@ func (s *Service) Submit(ctx context.Context, in *Incoming) error {
 	return nil
 }
 
+// notifyAttempts bounds a notification's tries: with River's back-off the
+// last comes about a week after the first, long enough for a relay outage.
+const notifyAttempts = 20
+
 // enqueueNotifications adds one notification job per recipient: the same
 // path for mail released at intake and drafts released later.
 func (s *Service) enqueueNotifications(ctx context.Context, tx *db.Tx, rcpts []db.Recipient) error {
 	for _, rc := range rcpts {
 		args := NotifyRecipientArgs{OrgID: rc.OrgID, RecipientID: rc.ID}
-		if err := s.opt.Jobs.InsertTx(ctx, tx, args, &river.InsertOpts{MaxAttempts: 20}); err != nil {
+		if err := s.opt.Jobs.InsertTx(ctx, tx, args, &river.InsertOpts{MaxAttempts: notifyAttempts}); err != nil {
 			return fmt.Errorf("enqueueing notification: %w", err)
 		}
 	}
@@ -96,7 +103,7 @@ func (s *Service) newMessage(ctx context.Context, org db.Org, in *Incoming, rcpt
 	now := s.opt.Now().UTC()
 	problems := lineProblems(in.Message.Control, rcpts)
 	m := db.Message{UID: uid, OrgID: org.ID, SenderID: in.User.ID, UnitID: in.User.UnitID, State: db.StateReleased,
-		HeaderMessageID: in.Message.MessageID, Size: in.Size, CreatedAt: now, ReleasedAt: now, ExpiresAt: now.Add(s.opt.Retention)}
+		HeaderMessageID: in.Message.MessageID, Size: in.Size, CreatedAt: now, ReleasedAt: now, ExpiresAt: now.Add(s.retention(ctx, in.User))}
 	if held(rcpts, problems) {
 		m.State, m.ReleasedAt, m.ExpiresAt = db.StateHeld, time.Time{}, now.Add(s.draftTTL(ctx, in.User))
 	}
