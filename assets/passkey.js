@@ -17,18 +17,26 @@
     for (var i = 0; i < bytes.length; i++) bin += String.fromCharCode(bytes[i]);
     return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
   }
+  // ServerError carries the server's translated answer; anything else
+  // (the person cancelled, the browser refused) shows the page's own text.
+  function ServerError(msg) { this.message = msg; }
   function post(url, csrf, body) {
     return fetch(url, {
       method: "POST", credentials: "same-origin",
       headers: { "X-CSRF-Token": csrf, "Content-Type": "application/json" },
       body: body === undefined ? "" : JSON.stringify(body)
     }).then(function (r) {
-      return r.json().then(function (j) { if (!r.ok) throw new Error(j.error || j.message || r.status); return j; });
+      return r.json().catch(function () { return {}; }).then(function (j) {
+        if (!r.ok) throw new ServerError(j.error || "");
+        return j;
+      });
     });
   }
-  function showError(msg) {
+  function showError(button, e) {
     var el = document.getElementById("passkey-error");
-    if (el) { el.textContent = msg; el.hidden = false; }
+    if (!el) return;
+    el.textContent = (e instanceof ServerError && e.message) || button.dataset.failed || "Passkey failed";
+    el.hidden = false;
   }
   function credentialJSON(cred) {
     var r = cred.response, out = {
@@ -57,9 +65,10 @@
         (pk.allowCredentials || []).forEach(function (c) { c.id = b64ToBuf(c.id); });
         return navigator.credentials.get({ publicKey: pk });
       }).then(function (cred) {
-        return post(d.finish, d.csrf, credentialJSON(cred));
+        var url = d.finish + (d.next ? "?next=" + encodeURIComponent(d.next) : "");
+        return post(url, d.csrf, credentialJSON(cred));
       }).then(function (res) { window.location.assign(res.redirect); })
-        .catch(function (e) { showError(e.message); });
+        .catch(function (e) { showError(signin, e); });
     });
   }
 
@@ -76,7 +85,7 @@
       }).then(function (cred) {
         return post(d.finish + "?name=" + encodeURIComponent(name ? name.value : ""), d.csrf, credentialJSON(cred));
       }).then(function (res) { window.location.assign(res.redirect); })
-        .catch(function (e) { showError(e.message); });
+        .catch(function (e) { showError(reg, e); });
     });
   }
 })();

@@ -44,6 +44,9 @@ func diffContact(old, next Contact, exists bool) []fieldDiff {
 
 func (t *Tx) addHistory(ctx context.Context, c Contact, diffs []fieldDiff, ch Change, now time.Time) error {
 	for _, d := range diffs {
+		if err := t.noteFlip(ctx, c, d, ch, now); err != nil {
+			return err
+		}
 		_, err := t.exec(ctx, `INSERT INTO contact_history (org_id, contact_id, owner_user_id, email, field, old_value, new_value, source, actor, changed_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.OrgID, c.ID, Book{c.OrgID, c.OwnerUserID}.owner(), c.Email,
 			d.field, d.old, d.new, ch.Source, clip(ch.Actor), micros(now))

@@ -87,6 +87,9 @@ func (s *Server) signIn(c echo.Context) error {
 		return c.Render(http.StatusServiceUnavailable, "signin", v)
 	}
 	in, err := s.auth.SignInPassword(c.Request().Context(), form.Email, form.Password, c.RealIP(), s.sessionToken(c))
+	if aerr := s.auditSignIn(c, "signin", form.Email, in, err); aerr != nil {
+		return aerr
+	}
 	if err != nil {
 		status, text, ok := s.signInError(c, err)
 		if !ok {
@@ -122,6 +125,9 @@ func (s *Server) checkSecondFactor(c echo.Context) error {
 	}
 	code, next := strings.TrimSpace(c.FormValue("code")), c.FormValue("next")
 	in, err := s.auth.SecondFactor(c.Request().Context(), *sess, code)
+	if aerr := s.auditSecondFactor(c, sess, in, err); aerr != nil {
+		return aerr
+	}
 	if err != nil {
 		status, text, ok := s.signInError(c, err)
 		if !ok {

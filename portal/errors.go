@@ -30,6 +30,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 		_ = c.NoContent(code)
 		return
 	}
+	if isAPIRequest(c) {
+		handleAPIError(c, code, key)
+		return
+	}
 	v := errorView{baseView: s.base(c, "error."+key), Detail: s.t(c, "error."+key+"_detail")}
 	if rerr := c.Render(code, "error", v); rerr != nil {
 		s.log.Error("rendering the error page", slog.String("request_id", requestID(c)), slog.Any("error", rerr))

@@ -129,7 +129,7 @@ func (s *Server) redirectLanding(c echo.Context) error {
 }
 
 // bodyLimits are the routes whose bodies may exceed maxFormBody.
-var bodyLimits = map[string]int64{replyRoute: maxReplyBody}
+var bodyLimits = map[string]int64{replyRoute: maxReplyBody, bookImportRoute: maxBookImport}
 
 // limitBody refuses request bodies larger than the route takes: replies
 // carry files, every other form is small. A declared length over the

@@ -35,6 +35,7 @@ type messageView struct {
 	ShowImages  bool
 	Attachments []attachmentView
 	Notice      string
+	Receipt     *receiptQuestion // "send a read receipt?" (receipts_pages.go)
 }
 
 // attachmentView is one attachment in the list.
@@ -54,6 +55,12 @@ func (s *Server) showMessage(c echo.Context) error {
 	}
 	if err := s.markOpened(ctx, r.rc); err != nil {
 		return err
+	}
+	if v.Receipt, err = s.receiptOnOpen(c, r); err != nil {
+		return err
+	}
+	if n := s.receiptNotice(c); n != "" {
+		v.Notice = n
 	}
 	if v.ShowImages {
 		h := c.Response().Header()

@@ -48,8 +48,26 @@ func (s *Server) routes() {
 		s.userRoutes(e)
 	}
 
-	// Admin: the organisation's units, users, address book, policies and
-	// audit log. None yet.
+	// Admin: the organisation's units, users, locked recipients, policies
+	// and audit log (admin*.go); signed-in admins only (requireAdmin, per
+	// route like the user routes).
+	if s.auth != nil {
+		s.adminRoutes(e)
+	}
+
+	// The organisation's address book, its CSV import and export, the
+	// flagged entries and the API keys: admins only (book_admin.go).
+	if s.auth != nil {
+		s.bookRoutes(e)
+	}
+
+	// Contact-sync API: the organisation's other systems, by API key
+	// (Authorization: Bearer) only: no session, no CSRF token (checkCSRF
+	// skips requests with a bearer key or without cookies). Answers and
+	// errors are JSON (api_auth.go).
+	if s.store != nil {
+		s.apiRoutes(e.Group(apiPrefix, s.requireAPIKey))
+	}
 
 	// Development and demo mode only: mail kept instead of sent.
 	if s.dev {
@@ -73,6 +91,7 @@ func (s *Server) recipientRoutes(g *echo.Group) {
 	r.GET("/reply", s.showReply)
 	r.POST("/reply", s.sendReply)
 	r.POST("/close", s.closeMessage)
+	r.POST("/receipt", s.answerReceipt)
 }
 
 func (s *Server) devRoutes(g *echo.Group) {
@@ -100,6 +119,7 @@ func (s *Server) userRoutes(e *echo.Echo) {
 	post("/drafts/:uid", s.completeDraft)
 	get("/replies/:uid", s.showSenderReply)
 	get("/replies/:uid/files/:n", s.downloadReplyFile)
+	post("/replies/:uid/answer", s.answerReply)
 	get("/contacts", s.listContacts)
 	get("/contacts/new", s.showNewContact)
 	post("/contacts", s.createContact)

@@ -25,6 +25,10 @@ type draftRecipient struct {
 	Problem string // translated; "" when the data is complete
 	Input   delivery.DraftEntry
 	Error   *fieldError
+
+	// Overwritten names the sources that keep overwriting this address's
+	// entry in the organisation's book ("" when it is not flagged).
+	Overwritten string
 }
 
 // draftView is the page to finish a held draft.
@@ -38,6 +42,9 @@ type draftView struct {
 	WebSending   bool
 	CanSaveOrg   bool
 	ControlBlock string // the lines to add in the mail program
+	// Receipts: the unit lets senders ask for read receipts (the
+	// checkbox); ReceiptRequested: this draft asks for one.
+	Receipts, ReceiptRequested bool
 }
 
 // loadDraft loads the signed-in sender's message by uid (404 for anyone
@@ -80,6 +87,9 @@ func (s *Server) completeDraft(c echo.Context) error {
 		return err
 	}
 	entries := readDraftForm(c)
+	if err := s.requestReceipt(c, msg.ID, msg.ReceiptTo); err != nil {
+		return err
+	}
 	err = s.delivery.CompleteDraft(c.Request().Context(), *currentUser(c), msg.UID, entries)
 	var fields delivery.DraftErrors
 	switch {
@@ -95,6 +105,9 @@ func (s *Server) completeDraft(c echo.Context) error {
 		v.Flash = s.errorFlash(c, "draft.fix_errors")
 		return c.Render(http.StatusUnprocessableEntity, "sender_draft", v)
 	case err != nil:
+		return err
+	}
+	if err := s.auditSender(c, "draft.release", msg.UID, ""); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/messages/"+msg.UID+"?done=sent")
@@ -134,7 +147,7 @@ func (s *Server) draftPage(c echo.Context, msg db.Message, subject string, entri
 		return draftView{}, err
 	}
 	v := draftView{baseView: s.base(c, "draft.title"), UID: msg.UID, Subject: subject, Expires: s.when(c, msg.ExpiresAt),
-		WebSending: pol.WebSending, CanSaveOrg: u.Role == db.RoleAdmin}
+		WebSending: pol.WebSending, CanSaveOrg: u.Role == db.RoleAdmin, Receipts: receiptsOn(pol), ReceiptRequested: msg.ReceiptTo != ""}
 	var lines []string
 	for _, rc := range rcpts {
 		r := s.draftRow(c, rc, entries, errs)
@@ -143,6 +156,9 @@ func (s *Server) draftPage(c echo.Context, msg db.Message, subject string, entri
 			lines = append(lines, "zivver-access-right: "+rc.Address+" sms "+samplePhone(org.Country))
 		}
 		v.Recipients = append(v.Recipients, r)
+	}
+	if err := s.markOverwritten(c, u.OrgID, v.Recipients); err != nil {
+		return draftView{}, err
 	}
 	if len(lines) > 0 {
 		v.ControlBlock = "<!--zivver_headers\n" + strings.Join(lines, "\n") + "\nzivver_headers-->"

@@ -85,6 +85,7 @@ type sentMessageView struct {
 	Notice    string
 	Now       string // for the date-time input's minimum
 	Error     *fieldError
+	Receipts  map[int64]db.ReadReceipt // by recipient id (receipts_pages.go)
 	when      func(time.Time) string
 }
 
@@ -112,6 +113,9 @@ func (s *Server) sentMessagePage(c echo.Context) (sentMessageView, error) {
 	}
 	v := sentMessageView{baseView: s.base(c, "sent.message_title"), sentRow: row, Revocable: msg.State == db.StateReleased,
 		Notice: noticeText(s, c), Now: s.now().In(amsterdamZone).Format("2006-01-02T15:04"), when: func(t time.Time) string { return s.when(c, t) }}
+	if v.Receipts, err = s.store.ReadReceipts(c.Request().Context(), msg.OrgID, msg.ID); err != nil {
+		return sentMessageView{}, err
+	}
 	v.Replies, err = s.replyRows(c, msg)
 	return v, err
 }
@@ -161,6 +165,9 @@ func (s *Server) revokeMessage(c echo.Context) error {
 	case errors.Is(err, delivery.ErrNotRevocable):
 		return echo.NewHTTPError(http.StatusConflict, "not revocable")
 	case err != nil:
+		return err
+	}
+	if err := s.auditSender(c, "message.revoke", c.Param("uid"), revokeDetail(form)); err != nil {
 		return err
 	}
 	done := "revoked"

@@ -49,6 +49,8 @@ type senderReplyView struct {
 	baseView
 	UID, MessageUID, Subject, From, When, Text string
 	Files                                      []replyFile
+	Answer                                     string // the answer as typed, on a rejected form
+	Error                                      *fieldError
 }
 
 // loadReply loads a reply to one of the signed-in sender's messages (404
@@ -72,30 +74,69 @@ func (s *Server) loadReply(c echo.Context) (db.Reply, db.Message, error) {
 	return r, msg, nil
 }
 
-// showSenderReply shows a recipient's reply, its text and its files.
+// showSenderReply shows a recipient's reply, its text and its files, and
+// the form to answer it.
 func (s *Server) showSenderReply(c echo.Context) error {
-	r, msg, err := s.loadReply(c)
+	v, err := s.senderReplyPage(c)
 	if err != nil {
 		return err
+	}
+	return c.Render(http.StatusOK, "sender_reply", v)
+}
+
+func (s *Server) senderReplyPage(c echo.Context) (senderReplyView, error) {
+	r, msg, err := s.loadReply(c)
+	if err != nil {
+		return senderReplyView{}, err
 	}
 	ctx := c.Request().Context()
 	rc, err := s.store.Recipient(ctx, msg.OrgID, r.RecipientID)
 	if err != nil {
-		return err
+		return senderReplyView{}, err
 	}
 	subject, err := s.vault.OpenField(msg.Subject, delivery.SubjectBinding(msg.UID))
 	if err != nil {
-		return err
+		return senderReplyView{}, err
 	}
 	v := senderReplyView{baseView: s.base(c, "reply.title"), UID: r.UID, MessageUID: msg.UID, Subject: string(subject),
 		From: rc.Address, When: s.when(c, r.CreatedAt)}
 	if v.Text, err = s.replyText(c, r.TextBlob); err != nil {
+		return senderReplyView{}, err
+	}
+	v.Files, err = s.replyFiles(c, r)
+	return v, err
+}
+
+// answerErrors maps the answers delivery refuses to a catalogue key.
+var answerErrors = map[error]string{
+	delivery.ErrAnswerEmpty:   "reply.answer_empty",
+	delivery.ErrAnswerTooLong: "reply.answer_too_long",
+	delivery.ErrAnswerClosed:  "reply.answer_closed",
+}
+
+// answerReply sends the sender's answer to a reply as a new secure message
+// to the recipient who wrote it, or shows the reply again with the error
+// beside the field and the text as typed.
+func (s *Server) answerReply(c echo.Context) error {
+	text := c.FormValue("text")
+	msg, err := s.delivery.Answer(c.Request().Context(), delivery.AnswerInput{Sender: *currentUser(c), ReplyUID: c.Param("uid"), Text: text})
+	if errors.Is(err, db.ErrNotFound) {
+		return echo.NewHTTPError(http.StatusNotFound)
+	}
+	for cause, key := range answerErrors {
+		if errors.Is(err, cause) {
+			v, verr := s.senderReplyPage(c)
+			if verr != nil {
+				return verr
+			}
+			v.Answer, v.Error = text, &fieldError{Field: "answer", Text: s.t(c, key)}
+			return c.Render(http.StatusUnprocessableEntity, "sender_reply", v)
+		}
+	}
+	if err != nil {
 		return err
 	}
-	if v.Files, err = s.replyFiles(c, r); err != nil {
-		return err
-	}
-	return c.Render(http.StatusOK, "sender_reply", v)
+	return c.Redirect(http.StatusSeeOther, "/messages/"+msg.UID+"?done=sent")
 }
 
 func (s *Server) replyText(c echo.Context, blob string) (string, error) {

@@ -24,6 +24,7 @@ import (
 	"sluis/portal/delivery"
 	"sluis/portal/i18n"
 	"sluis/portal/policy"
+	"sluis/portal/receipts"
 	"sluis/portal/vault"
 	"sluis/portal/verify"
 	"sluis/views"
@@ -51,6 +52,10 @@ type Options struct {
 	// It needs Store, Delivery, Vault and Policy too.
 	Auth   *auth.Service
 	Policy *policy.Service
+
+	// Receipts decides and sends read receipts (the reader's question,
+	// automatic receipts); nil turns read receipts off in the pages.
+	Receipts *receipts.Service
 }
 
 // Server is the portal's HTTP side.
@@ -74,6 +79,7 @@ type Server struct {
 	now           func() time.Time
 	auth          *auth.Service
 	policy        *policy.Service
+	receipts      *receipts.Service
 }
 
 // New builds the server: catalogues, assets and templates are loaded and
@@ -98,7 +104,7 @@ func New(opt Options) (*Server, error) {
 	if s.verify != nil && (s.store == nil || s.delivery == nil || s.vault == nil) {
 		return nil, errors.New("the recipient portal needs the store, delivery and the vault")
 	}
-	s.auth, s.policy = opt.Auth, opt.Policy
+	s.auth, s.policy, s.receipts = opt.Auth, opt.Policy, opt.Receipts
 	if s.auth != nil && (s.store == nil || s.delivery == nil || s.vault == nil || s.policy == nil) {
 		return nil, errors.New("the senders' pages need the store, delivery, the vault and the policy")
 	}

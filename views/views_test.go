@@ -46,7 +46,8 @@ func parse(t *testing.T) *Pages {
 
 func TestEveryPageRenders(t *testing.T) {
 	p := parse(t)
-	want := []string{"about", "account", "account_recovery", "account_totp", "error", "outbox", "outbox_message",
+	want := []string{"about", "account", "account_recovery", "account_totp", "admin_audit", "admin_policy", "admin_recipients", "admin_units", "admin_users",
+		"book_api_keys", "book_entry", "book_flags", "book_import", "book_list", "error", "outbox", "outbox_message",
 		"recipient_closed", "recipient_gone", "recipient_message", "recipient_reply", "recipient_verify",
 		"sender_contact", "sender_contacts", "sender_draft", "sender_message", "sender_messages", "sender_reply",
 		"signin", "signin_code"}
@@ -61,6 +62,7 @@ func TestEveryPageRenders(t *testing.T) {
 	}{ID: "x1", Subject: "<s>"})
 	for _, name := range p.Names() {
 		if strings.HasPrefix(name, "recipient_") || strings.HasPrefix(name, "sender_") || strings.HasPrefix(name, "account") ||
+			strings.HasPrefix(name, "admin_") || strings.HasPrefix(name, "book_") ||
 			name == "signin_code" {
 			continue // rendered with their own view models by portal's recipient and sender tests
 		}

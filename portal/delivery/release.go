@@ -198,7 +198,7 @@ func fieldError(id int64, field string, err error) *FieldError {
 // release writes the typed data, the address-book entries and the
 // release in one transaction with the recipients' notification jobs.
 func (s *Service) release(ctx context.Context, sender db.User, msg db.Message, data []db.RecipientData, saves []pendingSave) error {
-	now := s.opt.Now().UTC()
+	now, keep := s.opt.Now().UTC(), s.retention(ctx, sender)
 	ch := db.Change{Source: db.SourceDraft, Actor: "user:" + strconv.FormatInt(sender.ID, 10)}
 	err := s.opt.Store.InTx(ctx, func(tx *db.Tx) error {
 		for _, d := range data {
@@ -206,7 +206,7 @@ func (s *Service) release(ctx context.Context, sender db.User, msg db.Message, d
 				return errors.Join(ErrDraftNotHeld, err)
 			}
 		}
-		if err := tx.ReleaseDraft(ctx, msg.OrgID, msg.ID, now, now.Add(s.opt.Retention)); err != nil {
+		if err := tx.ReleaseDraft(ctx, msg.OrgID, msg.ID, now, now.Add(keep)); err != nil {
 			if errors.Is(err, db.ErrNotFound) {
 				return ErrDraftNotHeld
 			}

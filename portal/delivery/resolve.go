@@ -9,6 +9,7 @@ import (
 	"sluis/db"
 	"sluis/portal/intake/mime"
 	"sluis/portal/phone"
+	"sluis/portal/policy"
 )
 
 // Where a recipient's verification data came from.
@@ -27,6 +28,8 @@ const (
 	ProblemBadPhone  = "bad_phone"
 	ProblemNotMobile = "not_mobile"
 	ProblemBadLine   = "bad_control_line"
+	// ProblemNotAllowed: the data is of a method the unit does not allow.
+	ProblemNotAllowed = "method_not_allowed"
 )
 
 // LineProblem is a control-block line that could not be used, masked for
@@ -44,6 +47,7 @@ type resolver struct {
 	sender db.User
 	rights map[string]mime.AccessRight // by folded address
 	bad    map[string]string           // folded address → problem from a bad line
+	pol    *policy.Settings            // the sender's unit's settings, read once (unitpolicy.go)
 }
 
 func fold(addr string) string { return strings.ToLower(addr) }
@@ -73,6 +77,10 @@ func (r *resolver) resolve(ctx context.Context, rc *db.Recipient) error {
 		}
 	}
 	if right, ok := r.rights[fold(rc.Address)]; ok {
+		if !r.allowed(ctx, db.MethodSMS) {
+			rc.Method, rc.Problem, rc.DataSource = db.MethodNone, ProblemNotAllowed, FromControlBlock
+			return nil
+		}
 		return r.fromControlBlock(rc, right)
 	}
 	if reason, ok := r.bad[fold(rc.Address)]; ok {
@@ -96,10 +104,14 @@ func (r *resolver) resolve(ctx context.Context, rc *db.Recipient) error {
 		if err != nil {
 			return fmt.Errorf("resolving %s: %w", rc.Address, err)
 		}
-		if applyContact(rc, c, l.source) {
+		if applyContact(rc, c, l.source, func(m string) bool { return r.allowed(ctx, m) }) {
 			return nil
 		}
 	}
+	// Step 5, the unit's default: a default method (SMS or access code)
+	// still needs the number or code, which a recipient without data
+	// lacks, so the recipient is missing data whatever the default is.
+	// Verification "never" does not waive it either (docs/admins.md).
 	rc.Method, rc.Problem, rc.DataSource = db.MethodNone, ProblemMissing, FromPolicy
 	return nil
 }
@@ -119,13 +131,14 @@ func (r *resolver) fromControlBlock(rc *db.Recipient, right mime.AccessRight) er
 	return nil
 }
 
-// applyContact uses an address-book entry when it has usable data: a
-// mobile number first (the stronger proof of who reads), else an access code.
-func applyContact(rc *db.Recipient, c db.Contact, source string) bool {
+// applyContact uses an address-book entry when it has usable data of a
+// method the unit allows: a mobile number first (the stronger proof of
+// who reads), else an access code.
+func applyContact(rc *db.Recipient, c db.Contact, source string, allowed func(string) bool) bool {
 	switch {
-	case c.Phone != "" && c.Kind == db.KindAddress:
+	case c.Phone != "" && c.Kind == db.KindAddress && allowed(db.MethodSMS):
 		rc.Method, rc.Phone, rc.Display = db.MethodSMS, c.Phone, phone.Mask(c.Phone)
-	case c.AccessCodeHash != "":
+	case c.AccessCodeHash != "" && allowed(db.MethodAccessCode):
 		rc.Method, rc.AccessCodeHash, rc.AccessCodeHint, rc.Display = db.MethodAccessCode, c.AccessCodeHash, c.AccessCodeHint, "access_code"
 	default:
 		return false

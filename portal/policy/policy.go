@@ -4,14 +4,15 @@
 // its own inherits its parent's, and so on up to the root unit; when no
 // unit on the way sets it, the setting's default (in code, below) applies.
 // Values are stored as text in the unit_settings table (db) and parsed
-// here, so that adding a setting needs no migration: issue 6 adds admin
-// pages and more settings to Definitions.
+// here, so that adding a setting needs no migration. A change applies at
+// once: nothing caches a unit's settings.
 package policy
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -20,10 +21,22 @@ import (
 
 // Names of the settings.
 const (
-	WebSending          = "web_sending"           // senders may send from the web app
-	RequireSecondFactor = "require_second_factor" // users must sign in with TOTP or a passkey
-	DraftRetention      = "draft_retention"       // how long a held draft is kept
+	Verification        = "verification"           // external recipients must verify: always or never
+	MethodsAllowed      = "methods"                // verification methods allowed: sms, access_code
+	DefaultMethod       = "default_method"         // the method for recipients without data
+	WebSending          = "web_sending"            // senders may send from the web app
+	RequireSecondFactor = "require_second_factor"  // users must sign in with TOTP or a passkey
+	MessageRetention    = "message_retention"      // how long a released message's content is kept
+	DraftRetention      = "draft_retention"        // how long a held draft is kept
+	MaxMessageSize      = "max_message_size"       // the largest message a sender may submit, in MB
+	ReadReceipts        = "read_receipts"          // off, internal_allowlist or any
+	ReceiptAllowlist    = "read_receipt_allowlist" // external addresses receipts may go to
+	ReceiptAsk          = "read_receipt_ask"       // internal_allowlist mode: ask the reader each time
 )
+
+// Names lists the settings in the order the admin page shows them.
+var Names = []string{Verification, MethodsAllowed, DefaultMethod, WebSending, RequireSecondFactor,
+	MessageRetention, DraftRetention, MaxMessageSize, ReadReceipts, ReceiptAllowlist, ReceiptAsk}
 
 // Definition is one setting: its default and how a value is checked.
 type Definition struct {
@@ -34,33 +47,52 @@ type Definition struct {
 
 // Definitions are the settings Sluis knows, by name.
 var Definitions = map[string]Definition{
+	Verification:        {Verification, VerifyAlways, checkOneOf(VerifyAlways, VerifyNever)},
+	MethodsAllowed:      {MethodsAllowed, "sms,access_code", checkMethods},
+	DefaultMethod:       {DefaultMethod, MethodNone, checkOneOf(MethodNone, MethodSMS, MethodAccessCode)},
 	WebSending:          {WebSending, "true", checkBool},
 	RequireSecondFactor: {RequireSecondFactor, "false", checkBool},
+	MessageRetention:    {MessageRetention, "720h", checkDays},
 	DraftRetention:      {DraftRetention, "336h", checkDays},
+	MaxMessageSize:      {MaxMessageSize, "25", checkSize},
+	ReadReceipts:        {ReadReceipts, ReceiptsOff, checkOneOf(ReceiptsOff, ReceiptsInternal, ReceiptsAny)},
+	ReceiptAllowlist:    {ReceiptAllowlist, "", checkAllowlist},
+	ReceiptAsk:          {ReceiptAsk, "true", checkBool},
 }
 
 // ErrUnknownSetting: no setting has this name.
 var ErrUnknownSetting = errors.New("policy: unknown setting")
 
 func checkBool(v string) error {
-	_, err := strconv.ParseBool(v)
-	return err
+	if v != "true" && v != "false" {
+		return &ValueError{Reason: "bad_bool"}
+	}
+	return nil
 }
 
 func checkDays(v string) error {
 	d, err := time.ParseDuration(v)
 	if err != nil || d < time.Hour || d > 366*24*time.Hour {
-		return fmt.Errorf("policy: %q is not a duration between 1h and 366 days", v)
+		return &ValueError{Reason: "bad_duration"}
 	}
 	return nil
 }
 
 // Settings are the values that apply to one unit after inheritance.
 type Settings struct {
+	Verification        string   // VerifyAlways or VerifyNever
+	Methods             []string // allowed methods, of MethodSMS and MethodAccessCode
+	DefaultMethod       string   // MethodNone, MethodSMS or MethodAccessCode
 	WebSending          bool
 	RequireSecondFactor bool
+	MessageRetention    time.Duration
 	DraftRetention      time.Duration
+	MaxMessageSize      int64 // bytes
+	Receipts            ReceiptPolicy
 }
+
+// Allows reports whether the unit allows a verification method.
+func (st Settings) Allows(method string) bool { return slices.Contains(st.Methods, method) }
 
 // Service reads and writes unit settings.
 type Service struct {
@@ -100,13 +132,28 @@ func (s *Service) For(ctx context.Context, orgID, unitID int64) (Settings, error
 	if err != nil {
 		return Settings{}, fmt.Errorf("settings of unit %d: %w", unitID, err)
 	}
-	st := Settings{}
+	return parse(v), nil
+}
+
+// parse turns checked values into Settings; a value that no longer
+// parses (written by hand, say) falls back to the default.
+func parse(v map[string]string) Settings {
+	for name, d := range Definitions {
+		if d.Check(v[name]) != nil {
+			v[name] = d.Default
+		}
+	}
+	st := Settings{Verification: v[Verification], Methods: splitList(v[MethodsAllowed]), DefaultMethod: v[DefaultMethod]}
 	st.WebSending, _ = strconv.ParseBool(v[WebSending])
 	st.RequireSecondFactor, _ = strconv.ParseBool(v[RequireSecondFactor])
-	if st.DraftRetention, err = time.ParseDuration(v[DraftRetention]); err != nil {
-		st.DraftRetention, _ = time.ParseDuration(Definitions[DraftRetention].Default)
-	}
-	return st, nil
+	st.MessageRetention, _ = time.ParseDuration(v[MessageRetention])
+	st.DraftRetention, _ = time.ParseDuration(v[DraftRetention])
+	mb, _ := strconv.ParseInt(v[MaxMessageSize], 10, 64)
+	st.MaxMessageSize = mb << 20
+	st.Receipts.Mode = v[ReadReceipts]
+	st.Receipts.Allowlist = splitList(v[ReceiptAllowlist])
+	st.Receipts.Ask, _ = strconv.ParseBool(v[ReceiptAsk])
+	return st
 }
 
 // Set gives a unit its own value of a setting; actor names who did it.
@@ -118,7 +165,7 @@ func (s *Service) Set(ctx context.Context, orgID, unitID int64, name, value, act
 	if err := d.Check(value); err != nil {
 		return err
 	}
-	return s.store.SetUnitSetting(ctx, orgID, unitID, name, value, actor)
+	return s.store.SetUnitSetting(ctx, orgID, unitID, name, normalize(name, value), actor)
 }
 
 // Inherit removes a unit's own value, so that it inherits again.

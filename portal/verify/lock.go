@@ -3,6 +3,7 @@ package verify
 import (
 	"context"
 	"errors"
+	"strconv"
 
 	"sluis/db"
 )
@@ -43,6 +44,10 @@ func (s *Service) lock(ctx context.Context, rc db.Recipient) error {
 	err := s.opt.Store.InTx(ctx, func(tx *db.Tx) error {
 		var err error
 		if did, err = tx.Lock(ctx, rc.OrgID, rc.ID, s.now(), s.lim.LockAfter); err != nil || !did {
+			return err
+		}
+		if err := tx.AppendAudit(ctx, db.AuditEvent{OrgID: rc.OrgID, Actor: "system", Kind: "recipient.lock",
+			Target: "recipient:" + strconv.FormatInt(rc.ID, 10), Detail: "too many wrong codes"}); err != nil {
 			return err
 		}
 		return s.opt.Notifier.NotifyLocked(ctx, tx, rc)

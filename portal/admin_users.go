@@ -1,0 +1,237 @@
+package portal
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"sluis/db"
+	"sluis/portal/auth"
+	"sluis/portal/secret"
+)
+
+// userRow is one user of the users page.
+type userRow struct {
+	db.User
+	UnitPath string
+}
+
+// usersView is the users page.
+type usersView struct {
+	baseView
+	Users  []userRow
+	Units  []unitRow
+	Form   newUserForm
+	Error  *fieldError
+	Notice string
+	SelfID int64
+}
+
+// listUsers shows the organisation's users with their actions and the
+// form to add one.
+func (s *Server) listUsers(c echo.Context) error {
+	v, err := s.usersPage(c)
+	if err != nil {
+		return err
+	}
+	return c.Render(http.StatusOK, "admin_users", v)
+}
+
+func (s *Server) usersPage(c echo.Context) (usersView, error) {
+	ctx, me := c.Request().Context(), currentUser(c)
+	units, err := s.loadUnitTree(c)
+	if err != nil {
+		return usersView{}, err
+	}
+	users, err := s.store.Users(ctx, me.OrgID)
+	if err != nil {
+		return usersView{}, err
+	}
+	paths := map[int64]string{}
+	for _, u := range units {
+		paths[u.ID] = u.Path
+	}
+	v := usersView{baseView: s.base(c, "admin.users.title"), Units: units, Notice: s.adminNotice(c), SelfID: me.ID,
+		Form: newUserForm{Role: db.RoleSender}}
+	for _, u := range users {
+		v.Users = append(v.Users, userRow{User: u, UnitPath: paths[u.UnitID]})
+	}
+	return v, nil
+}
+
+// newUserForm is the posted "add a user" form. The password is never
+// kept for a re-render.
+type newUserForm struct {
+	Email, DisplayName, Role string
+	Unit                     int64
+	password                 string
+}
+
+func readNewUserForm(c echo.Context) newUserForm {
+	f := newUserForm{Email: strings.TrimSpace(c.FormValue("email")), DisplayName: strings.TrimSpace(c.FormValue("display_name")),
+		Role: c.FormValue("role"), password: c.FormValue("password")}
+	f.Unit, _ = strconv.ParseInt(c.FormValue("unit"), 10, 64)
+	if len(f.Email) > maxEmailLen {
+		f.Email = ""
+	}
+	return f
+}
+
+// validate checks what the store does not: the role and the password
+// rules. It returns the field and the key of a translated error.
+func (f newUserForm) validate() (string, string) {
+	if f.Role != db.RoleSender && f.Role != db.RoleAdmin {
+		return "role", "admin.error.bad_role"
+	}
+	if auth.CheckNewPassword(db.User{Email: f.Email}, f.password) != nil {
+		return "password", "admin.error.password_rules"
+	}
+	return "", ""
+}
+
+// newUserError maps the store's refusals to a field and a message.
+func newUserError(err error) (string, string, bool) {
+	var inv *db.InvalidError
+	switch {
+	case errors.Is(err, db.ErrDuplicate):
+		return "email", "admin.error.address_taken", true
+	case errors.As(err, &inv) && inv.Field == "address":
+		return "email", "admin.error.bad_user_address", true
+	case errors.As(err, &inv) && inv.Field == "display_name":
+		return "display_name", "admin.error.bad_display_name", true
+	case errors.As(err, &inv), errors.Is(err, db.ErrNotFound):
+		return "unit", "admin.error.unit_not_found", true
+	}
+	return "", "", false
+}
+
+// renderUsersError re-renders the users page with the form as typed and
+// an error beside field.
+func (s *Server) renderUsersError(c echo.Context, f newUserForm, field, key string) error {
+	v, err := s.usersPage(c)
+	if err != nil {
+		return err
+	}
+	v.Form, v.Error = f, &fieldError{Field: field, Text: s.t(c, key)}
+	v.Flash = s.errorFlash(c, key)
+	return c.Render(http.StatusUnprocessableEntity, "admin_users", v)
+}
+
+// addUser adds a user with a first password the admin hands over.
+func (s *Server) addUser(c echo.Context) error {
+	f := readNewUserForm(c)
+	if field, key := f.validate(); key != "" {
+		return s.renderUsersError(c, f, field, key)
+	}
+	hash, err := secret.Hash(f.password)
+	if err != nil {
+		return err
+	}
+	u, err := s.store.CreateUser(c.Request().Context(), db.NewUser{OrgID: currentUser(c).OrgID, UnitID: f.Unit, Email: f.Email,
+		DisplayName: f.DisplayName, Role: f.Role, PasswordHash: hash})
+	after := "email=" + f.Email + " role=" + f.Role + " unit=" + strconv.FormatInt(f.Unit, 10)
+	if aerr := s.audit(c, "user.add", "user:"+strconv.FormatInt(u.ID, 10), "", after, err); aerr != nil {
+		return aerr
+	}
+	if field, key, ok := newUserError(err); ok {
+		return s.renderUsersError(c, f, field, key)
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/admin/users?done=user_added")
+}
+
+// userAction loads the user an action is about (404 for another
+// organisation's) and refuses an admin acting on themselves where that
+// could lock them out.
+func (s *Server) userAction(c echo.Context, notSelf bool) (db.User, error) {
+	id, err := pathID(c)
+	if err != nil {
+		return db.User{}, err
+	}
+	u, err := s.store.User(c.Request().Context(), currentUser(c).OrgID, id)
+	if errors.Is(err, db.ErrNotFound) {
+		return db.User{}, echo.NewHTTPError(http.StatusNotFound)
+	}
+	if err == nil && notSelf && u.ID == currentUser(c).ID {
+		return db.User{}, echo.NewHTTPError(http.StatusConflict, "an admin cannot do this to themselves")
+	}
+	return u, err
+}
+
+// finishUserAction audits and answers an action on a user.
+func (s *Server) finishUserAction(c echo.Context, kind string, u db.User, before, after string, err error, done string) error {
+	if aerr := s.audit(c, kind, "user:"+strconv.FormatInt(u.ID, 10)+" "+u.Email, before, after, err); aerr != nil {
+		return aerr
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/admin/users?done="+done)
+}
+
+// disableUser disables a user and ends their sessions.
+func (s *Server) disableUser(c echo.Context) error {
+	u, err := s.userAction(c, true)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	err = s.store.SetUserDisabled(ctx, u.OrgID, u.ID, true)
+	if err == nil {
+		err = s.store.DeleteUserSessions(ctx, u.OrgID, u.ID, "")
+	}
+	return s.finishUserAction(c, "user.disable", u, "disabled=false", "disabled=true", err, "user_disabled")
+}
+
+// enableUser re-enables a user.
+func (s *Server) enableUser(c echo.Context) error {
+	u, err := s.userAction(c, false)
+	if err != nil {
+		return err
+	}
+	err = s.store.SetUserDisabled(c.Request().Context(), u.OrgID, u.ID, false)
+	return s.finishUserAction(c, "user.enable", u, "disabled=true", "disabled=false", err, "user_enabled")
+}
+
+// moveUserToUnit puts a user in another unit.
+func (s *Server) moveUserToUnit(c echo.Context) error {
+	u, err := s.userAction(c, false)
+	if err != nil {
+		return err
+	}
+	unit, _ := strconv.ParseInt(c.FormValue("unit"), 10, 64)
+	err = s.store.MoveUser(c.Request().Context(), u.OrgID, u.ID, unit)
+	if errors.Is(err, db.ErrNotFound) {
+		_ = s.audit(c, "user.move", "user:"+strconv.FormatInt(u.ID, 10), "", "", err)
+		return echo.NewHTTPError(http.StatusNotFound)
+	}
+	before, after := "unit="+strconv.FormatInt(u.UnitID, 10), "unit="+strconv.FormatInt(unit, 10)
+	return s.finishUserAction(c, "user.move", u, before, after, err, "user_moved")
+}
+
+// resetSecondFactor removes a user's TOTP, recovery codes and passkeys
+// and ends their sessions: they sign in with the password alone next (or
+// enrol again, where their unit requires a second factor).
+func (s *Server) resetSecondFactor(c echo.Context) error {
+	u, err := s.userAction(c, true)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	err = s.store.DeleteTOTP(ctx, u.OrgID, u.ID)
+	keys, kerr := s.store.Passkeys(ctx, u.OrgID, u.ID)
+	err = errors.Join(err, kerr)
+	for _, k := range keys {
+		err = errors.Join(err, s.store.DeletePasskey(ctx, u.OrgID, u.ID, k.ID))
+	}
+	if err == nil {
+		err = s.store.DeleteUserSessions(ctx, u.OrgID, u.ID, "")
+	}
+	after := "totp and recovery codes removed, " + strconv.Itoa(len(keys)) + " passkeys removed"
+	return s.finishUserAction(c, "user.reset_factor", u, "", after, err, "factor_reset")
+}

@@ -1,0 +1,91 @@
+package portal
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"sluis/portal/policy"
+	"sluis/portal/receipts"
+)
+
+// Read receipts in the pages (portal/receipts has the rule and the MDN):
+// the question on the reader's message page, the reader's answer, the
+// sender's checkbox when finishing a draft, and the receipt's state on
+// the sender's status page.
+
+// receiptQuestion is the "send a read receipt?" box of the message page.
+type receiptQuestion struct {
+	To string // who would get it
+}
+
+// receiptOnOpen applies the rule when a reader opens the message: an
+// automatic receipt is sent (queued) now; a question is returned to ask.
+func (s *Server) receiptOnOpen(c echo.Context, r *recipientCtx) (*receiptQuestion, error) {
+	if s.receipts == nil || r.msg.ReceiptTo == "" {
+		return nil, nil
+	}
+	ask, err := s.receipts.Opened(c.Request().Context(), r.msg, r.rc)
+	if err != nil || !ask {
+		return nil, err
+	}
+	return &receiptQuestion{To: r.msg.ReceiptTo}, nil
+}
+
+// receiptNotice is the message page's notice after the reader answered.
+func (s *Server) receiptNotice(c echo.Context) string {
+	switch a := c.QueryParam("receipt"); a {
+	case "sent", "declined":
+		return s.t(c, "receipt."+a+"_notice")
+	}
+	return ""
+}
+
+// answerReceipt records the reader's answer: send the receipt or not.
+func (s *Server) answerReceipt(c echo.Context) error {
+	r := recipientOf(c)
+	if s.receipts == nil {
+		return echo.NewHTTPError(http.StatusNotFound)
+	}
+	send := c.FormValue("answer") == "send"
+	err := s.receipts.Answer(c.Request().Context(), r.msg, r.rc, send)
+	if errors.Is(err, receipts.ErrNotAsked) {
+		return c.Redirect(http.StatusSeeOther, r.base()+"/read")
+	}
+	if err != nil {
+		return err
+	}
+	answer := "declined"
+	if send {
+		answer = "sent"
+	}
+	return c.Redirect(http.StatusSeeOther, r.base()+"/read?receipt="+answer)
+}
+
+// receiptsOn reports whether a unit's users may request read receipts.
+func receiptsOn(p policy.Settings) bool { return p.Receipts.Mode != policy.ReceiptsOff }
+
+// requestReceipt stores the draft page's "ask for a read receipt"
+// checkbox on the held draft before it is released: checked keeps a
+// Disposition-Notification-To address from intake or uses the sender's
+// own; unchecked removes the request. A unit with receipts off ignores it
+// (and the page does not show the checkbox).
+func (s *Server) requestReceipt(c echo.Context, msgID int64, current string) error {
+	u := currentUser(c)
+	p, err := s.policy.For(c.Request().Context(), u.OrgID, u.UnitID)
+	if err != nil || !receiptsOn(p) {
+		return err
+	}
+	addr := ""
+	if c.FormValue("receipt") == "1" {
+		addr = current
+		if addr == "" {
+			addr = u.Email
+		}
+	}
+	if addr == current {
+		return nil
+	}
+	return s.store.SetReceiptRequest(c.Request().Context(), u.OrgID, msgID, addr)
+}
