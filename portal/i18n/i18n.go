@@ -122,6 +122,11 @@ func (b *Bundle) T(lang, key string, data map[string]any) string {
 		cfg.PluralCount = data["Count"]
 	}
 	s, err := loc.Localize(cfg)
+	if err != nil && cfg.PluralCount != nil {
+		// A message without plural forms that still shows {{.Count}}.
+		cfg.PluralCount = nil
+		s, err = loc.Localize(cfg)
+	}
 	if err != nil || s == "" {
 		return key
 	}
