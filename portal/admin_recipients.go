@@ -3,8 +3,8 @@ package portal
 import (
 	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -18,13 +18,11 @@ type lockedView struct {
 	Recipients []db.LockedRecipient
 	Notice     string
 	CanUnlock  bool
-	when       func(t timeValue) string
+	when       func(time.Time) string
 }
 
-type timeValue = db.LockedRecipient
-
 // LockedAt writes when a recipient was locked.
-func (v lockedView) LockedAt(r db.LockedRecipient) string { return v.when(r) }
+func (v lockedView) LockedAt(r db.LockedRecipient) string { return v.when(r.LockedAt) }
 
 // listLockedRecipients shows the organisation's locked recipients.
 func (s *Server) listLockedRecipients(c echo.Context) error {
@@ -33,7 +31,7 @@ func (s *Server) listLockedRecipients(c echo.Context) error {
 		return err
 	}
 	v := lockedView{baseView: s.base(c, "admin.recipients.title"), Recipients: rs, Notice: s.adminNotice(c), CanUnlock: s.verify != nil,
-		when: func(r db.LockedRecipient) string { return s.when(c, r.LockedAt) }}
+		when: func(t time.Time) string { return s.when(c, t) }}
 	return c.Render(http.StatusOK, "admin_recipients", v)
 }
 
@@ -58,5 +56,3 @@ func (s *Server) unlockRecipient(c echo.Context) error {
 	}
 	return c.Redirect(http.StatusSeeOther, "/admin/recipients?done=unlocked")
 }
-
-func urlQueryEscape(s string) string { return url.QueryEscape(s) }

@@ -301,6 +301,8 @@ func TestAdminAuditPage(t *testing.T) {
 	mustLack(t, "filter by actor", p, "recipient:9")
 	p = admin.get("/admin/audit?from=yesterday")
 	mustContain(t, "a bad date", p, http.StatusUnprocessableEntity, "Give dates as year-month-day.")
+	p = admin.get("/admin/audit?actor=hoofd&kind=signin")
+	mustContain(t, "the export link keeps the filter", p, http.StatusOK, `href="/admin/audit.csv?from=&amp;to=&amp;actor=hoofd&amp;kind=signin"`)
 	p = admin.get("/admin/audit.csv?kind=policy.change")
 	if p.status != http.StatusOK || !strings.HasPrefix(p.header.Get("Content-Type"), "text/csv") ||
 		!strings.Contains(p.header.Get("Content-Disposition"), "attachment") {
@@ -313,6 +315,9 @@ func TestAdminAuditPage(t *testing.T) {
 	row := rows[1]
 	if row[2] != "'=HYPERLINK(\"http://evil.example\")" || row[7] != "'+1" || row[8] != "'-1" || row[9] != "'@sum, \"quoted\"\nnext" {
 		t.Errorf("csv row %q", row)
+	}
+	if evs := se.auditKinds(t, se.w.Org.ID, "audit.export"); len(evs) != 1 || evs[0].After != "1 events" {
+		t.Errorf("export events %+v", evs)
 	}
 }
 

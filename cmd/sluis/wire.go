@@ -21,6 +21,7 @@ import (
 	"sluis/portal/jobs"
 	"sluis/portal/mailer"
 	"sluis/portal/policy"
+	"sluis/portal/receipts"
 	"sluis/portal/sms"
 	"sluis/portal/vault"
 	"sluis/portal/verify"
@@ -40,6 +41,7 @@ type parts struct {
 	delivery *delivery.Service
 	verify   *verify.Service
 	policy   *policy.Service
+	receipts *receipts.Service
 	auth     *auth.Service
 	smtp     *intake.Server
 }
@@ -76,6 +78,11 @@ func build(c *config, store *db.Store, log *slog.Logger) (*parts, error) {
 	p.delivery = delivery.New(delivery.Options{Store: store, Vault: p.vault, Blobs: blobs, Keys: p.keys, Jobs: late,
 		Mailer: p.mail, MailFrom: mailFrom, Text: p.text, Logger: log, BaseURL: c.BaseURL, Policy: p.policy})
 	if err := p.delivery.AddWorkers(workers); err != nil {
+		return nil, err
+	}
+	p.receipts = receipts.New(receipts.Options{Store: store, Policy: p.policy, Jobs: late, Mailer: p.mail, Vault: p.vault,
+		Text: p.text, MailFrom: mailFrom, BaseURL: c.BaseURL, Logger: log})
+	if err := p.receipts.AddWorkers(workers); err != nil {
 		return nil, err
 	}
 	p.jobs, err = jobs.New(store, jobs.Options{Workers: workers, Logger: log,
@@ -213,6 +220,12 @@ func (s submitter) NewSink(ctx context.Context, u db.User) (mime.Sink, func(), e
 	return s.d.NewSink(ctx, u)
 }
 
+// Submit stores the message; a message larger than the sender's unit
+// allows is refused for good, so the mail program does not retry it.
 func (s submitter) Submit(ctx context.Context, in *intake.Submission) error {
-	return s.d.Submit(ctx, &delivery.Incoming{User: in.User, Rcpts: in.Rcpts, Message: in.Message, Size: in.Size})
+	err := s.d.Submit(ctx, &delivery.Incoming{User: in.User, Rcpts: in.Rcpts, Message: in.Message, Size: in.Size})
+	if errors.Is(err, delivery.ErrTooLarge) {
+		return &intake.RejectError{Code: 552, Enhanced: [3]int{5, 3, 4}, Message: "Message too large for your unit's limit"}
+	}
+	return err
 }
