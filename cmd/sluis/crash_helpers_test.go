@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -142,8 +143,8 @@ func jobOf(t *testing.T, store *db.Store, rcptID int64) string {
 	var state, attemptedAt, scheduledAt, errs string
 	var attempt int
 	err := store.DB().QueryRowContext(context.Background(), `SELECT state, attempt, COALESCE(CAST(attempted_at AS TEXT), ''),
-		CAST(scheduled_at AS TEXT), COALESCE(CAST(errors AS TEXT), '') FROM river_job
-		WHERE kind = 'notify_recipient' AND json_extract(CAST(args AS TEXT), '$.recipient_id') = ?`, rcptID).
+		CAST(scheduled_at AS TEXT), COALESCE(json(errors), '') FROM river_job
+		WHERE kind = 'notify_recipient' AND json_extract(args, '$.recipient_id') = ?`, rcptID).
 		Scan(&state, &attempt, &attemptedAt, &scheduledAt, &errs)
 	if err != nil {
 		return "none found: " + err.Error()
@@ -165,6 +166,7 @@ func checkSwept(t *testing.T, store *db.Store, data string) {
 	t.Logf("after the crash and restart: %d referenced blobs, %d unreferenced, %d temp files", refs, orphans, temps)
 	later := func() time.Time { return time.Now().Add(2 * time.Hour) }
 	sweeper := delivery.New(delivery.Options{Store: store, Vault: v, Blobs: blobs, Keys: keys, Now: later})
+	defer sweeper.Close()
 	n, err := sweeper.SweepBlobs(context.Background())
 	if err != nil {
 		t.Fatalf("sweeping: %v", err)
@@ -203,4 +205,77 @@ func countTemps(t *testing.T, dir string) int {
 		t.Fatal(err)
 	}
 	return len(entries)
+}
+
+// jobStates counts the notification jobs by state.
+func jobStates(t *testing.T, store *db.Store) string {
+	t.Helper()
+	rows, err := store.DB().QueryContext(context.Background(),
+		`SELECT state, COUNT(*) FROM river_job WHERE kind = 'notify_recipient' GROUP BY state ORDER BY state`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var parts []string
+	for rows.Next() {
+		var state string
+		var n int
+		if err := rows.Scan(&state, &n); err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, fmt.Sprintf("%d %s", n, state))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// expected is a notification that must reach the relay: the link carries
+// a token derived from the recipient's nonce.
+type expected struct {
+	addr, msgID, token string
+	rcptID             int64
+}
+
+// checkStored finds every acknowledged message by its Message-ID, checks
+// that it is released and that its text decrypts to what was sent, and
+// returns the notifications its recipients must get.
+func checkStored(t *testing.T, store *db.Store, v *vault.Vault, links *delivery.Service, l *crashLoad, acked []int) []expected {
+	t.Helper()
+	ctx := context.Background()
+	var want []expected
+	for _, i := range acked {
+		var id int64
+		var state, textBlob string
+		err := store.DB().QueryRowContext(ctx, `SELECT id, state, text_blob FROM messages WHERE header_message_id = ?`, l.msgIDs[i]).
+			Scan(&id, &state, &textBlob)
+		if err != nil {
+			t.Errorf("message %d got 250 but is not stored: %v", i, err)
+			continue
+		}
+		if state != db.StateReleased {
+			t.Errorf("message %d is %s, want released", i, state)
+		}
+		if got := readBlob(t, v, textBlob); got != l.texts[i] {
+			t.Errorf("message %d reads back as %q, want %q", i, got, l.texts[i])
+		}
+		want = append(want, notifications(t, store, links, l.msgIDs[i], id)...)
+	}
+	return want
+}
+
+func readBlob(t *testing.T, v *vault.Vault, id string) string {
+	t.Helper()
+	rc, err := v.Open(context.Background(), id)
+	if err != nil {
+		t.Errorf("blob %s: %v", id, err)
+		return ""
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Errorf("blob %s: %v", id, err)
+	}
+	return string(b)
 }

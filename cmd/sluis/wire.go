@@ -126,6 +126,9 @@ func newMailSender(c *config, mailFrom string) (mailer.Sender, *mailer.Outbox, e
 	if err != nil {
 		return nil, nil, fmt.Errorf("--relay: %w", err)
 	}
+	// A delivery must end before the job that runs it times out (30 s),
+	// or a slow relay would see the same mail again from the retry.
+	rc.Timeout = 20 * time.Second
 	return mailer.NewRelay(*rc, mailFrom), nil, nil
 }
 

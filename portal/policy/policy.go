@@ -54,7 +54,7 @@ var Definitions = map[string]Definition{
 	RequireSecondFactor: {RequireSecondFactor, "false", checkBool},
 	MessageRetention:    {MessageRetention, "720h", checkDays},
 	DraftRetention:      {DraftRetention, "336h", checkDays},
-	MaxMessageSize:      {MaxMessageSize, "25", checkSize},
+	MaxMessageSize:      {MaxMessageSize, "50", checkSize}, // the intake's own default: a unit may only lower it
 	ReadReceipts:        {ReadReceipts, ReceiptsOff, checkOneOf(ReceiptsOff, ReceiptsInternal, ReceiptsAny)},
 	ReceiptAllowlist:    {ReceiptAllowlist, "", checkAllowlist},
 	ReceiptAsk:          {ReceiptAsk, "true", checkBool},

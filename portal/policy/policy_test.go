@@ -35,7 +35,7 @@ func TestDefaults(t *testing.T) {
 		got, err := New(s).For(context.Background(), tr.org.ID, tr.grandchild.ID)
 		must(t, err)
 		if !got.WebSending || got.RequireSecondFactor || got.DraftRetention != 14*24*time.Hour ||
-			got.MessageRetention != 30*24*time.Hour || got.MaxMessageSize != 25<<20 || got.Verification != VerifyAlways ||
+			got.MessageRetention != 30*24*time.Hour || got.MaxMessageSize != 50<<20 || got.Verification != VerifyAlways ||
 			!got.Allows(MethodSMS) || !got.Allows(MethodAccessCode) || got.DefaultMethod != MethodNone ||
 			got.Receipts.Mode != ReceiptsOff || !got.Receipts.Ask || len(got.Receipts.Allowlist) != 0 {
 			t.Errorf("defaults: %+v", got)
