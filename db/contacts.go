@@ -245,23 +245,14 @@ func (s *Store) Contacts(ctx context.Context, book Book, q ContactQuery) ([]Cont
 		q.Limit = 50
 	}
 	like := "%" + escapeLike(strings.ToLower(strings.TrimSpace(q.Search))) + "%"
-	rows, err := s.reader().query(ctx, `SELECT `+contactColumns+` FROM contacts
+	out, err := collect[Contact](s.reader().query(ctx, `SELECT `+contactColumns+` FROM contacts
 		WHERE org_id = ? AND COALESCE(owner_user_id, 0) = ?
 		  AND (LOWER(email) LIKE ? ESCAPE '\' OR LOWER(full_name) LIKE ? ESCAPE '\')
-		ORDER BY email LIMIT ? OFFSET ?`, book.OrgID, book.OwnerUserID, like, like, q.Limit, q.Offset)
+		ORDER BY email LIMIT ? OFFSET ?`, book.OrgID, book.OwnerUserID, like, like, q.Limit, q.Offset))(scanContact)
 	if err != nil {
 		return nil, fmt.Errorf("listing contacts: %w", err)
 	}
-	defer rows.Close()
-	var out []Contact
-	for rows.Next() {
-		c, err := scanContact(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func escapeLike(s string) string {

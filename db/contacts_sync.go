@@ -16,22 +16,13 @@ func (s *Store) ContactsAfter(ctx context.Context, book Book, after string, limi
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
-	rows, err := s.reader().query(ctx, `SELECT `+contactColumns+` FROM contacts
+	out, err := collect[Contact](s.reader().query(ctx, `SELECT `+contactColumns+` FROM contacts
 		WHERE org_id = ? AND COALESCE(owner_user_id, 0) = ? AND email > ?
-		ORDER BY email LIMIT ?`, book.OrgID, book.OwnerUserID, after, limit)
+		ORDER BY email LIMIT ?`, book.OrgID, book.OwnerUserID, after, limit))(scanContact)
 	if err != nil {
 		return nil, fmt.Errorf("listing contacts: %w", err)
 	}
-	defer rows.Close()
-	var out []Contact
-	for rows.Next() {
-		c, err := scanContact(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // CountContacts counts the entries of book that match search (as in

@@ -149,20 +149,7 @@ func (t *Tx) CompleteRecipient(ctx context.Context, orgID, messageID int64, d Re
 
 // RecipientsTx lists a message's recipients inside a transaction.
 func (t *Tx) RecipientsTx(ctx context.Context, orgID, messageID int64) ([]Recipient, error) {
-	rows, err := t.query(ctx, `SELECT `+recipientColumns+` FROM recipients WHERE org_id = ? AND message_id = ? ORDER BY position`, orgID, messageID)
-	if err != nil {
-		return nil, fmt.Errorf("listing recipients: %w", err)
-	}
-	defer rows.Close()
-	var out []Recipient
-	for rows.Next() {
-		r, err := scanRecipient(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return listRecipients(ctx, t.conn, orgID, messageID)
 }
 
 // ReleaseDraft moves a held draft to released, once, with its new expiry:

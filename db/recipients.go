@@ -81,20 +81,16 @@ func scanRecipient(r interface{ Scan(...any) error }) (Recipient, error) {
 
 // Recipients lists a message's recipients in their order.
 func (s *Store) Recipients(ctx context.Context, orgID, messageID int64) ([]Recipient, error) {
-	rows, err := s.reader().query(ctx, `SELECT `+recipientColumns+` FROM recipients WHERE org_id = ? AND message_id = ? ORDER BY position`, orgID, messageID)
+	return listRecipients(ctx, s.reader(), orgID, messageID)
+}
+
+func listRecipients(ctx context.Context, c conn, orgID, messageID int64) ([]Recipient, error) {
+	out, err := collect[Recipient](c.query(ctx, `SELECT `+recipientColumns+` FROM recipients
+		WHERE org_id = ? AND message_id = ? ORDER BY position`, orgID, messageID))(scanRecipient)
 	if err != nil {
 		return nil, fmt.Errorf("listing recipients: %w", err)
 	}
-	defer rows.Close()
-	var out []Recipient
-	for rows.Next() {
-		r, err := scanRecipient(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Recipient returns one recipient of the organisation.

@@ -149,3 +149,27 @@ func mapError(err error) error {
 	}
 	return err
 }
+
+// scanner is a row to scan: *sql.Row or *sql.Rows.
+type scanner = interface{ Scan(...any) error }
+
+// collect scans every row of a query with scan, closing the rows. It
+// takes the query's own results so that a call reads as one line:
+// collect(c.query(ctx, q, args...))(scanContact).
+func collect[T any](rows *sql.Rows, err error) func(scan func(scanner) (T, error)) ([]T, error) {
+	return func(scan func(scanner) (T, error)) ([]T, error) {
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		var out []T
+		for rows.Next() {
+			v, err := scan(rows)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
+		return out, rows.Err()
+	}
+}
