@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // dates in mail are written in Europe/Amsterdam time, whatever the host has
 )
 
 // env is what a command may touch of the outside world; tests give their own.
