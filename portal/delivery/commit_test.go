@@ -17,7 +17,7 @@ func TestGroupCommitIsolatesAFailure(t *testing.T) {
 	build := func() *db.NewMessage {
 		t.Helper()
 		nm, _, err := f.svc.newMessage(ctx, f.org, &Incoming{User: f.sender, Rcpts: []string{"a@example.com"},
-			Message: &mime.Message{Subject: "s", Text: "t"}}, []db.Recipient{{Address: "a@example.com", Field: "to", Method: db.MethodSMS}})
+			Message: &mime.Message{Subject: "s", Text: "t"}}, []db.Recipient{{Address: "a@example.com", Field: "to", Method: db.MethodSMS}}, f.svc.unitSettings(ctx, f.sender))
 		if err != nil {
 			t.Fatal(err)
 		}

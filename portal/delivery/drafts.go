@@ -16,20 +16,6 @@ const remindBefore = 48 * time.Hour
 // draftBatch bounds the drafts one sweep handles; the next sweep takes the rest.
 const draftBatch = 200
 
-// draftTTL is how long the sender's unit keeps a held draft: the unit's
-// policy, or DraftTTL without one.
-func (s *Service) draftTTL(ctx context.Context, u db.User) time.Duration {
-	if s.opt.Policy == nil {
-		return s.opt.DraftTTL
-	}
-	p, err := s.opt.Policy.For(ctx, u.OrgID, u.UnitID)
-	if err != nil {
-		s.opt.Logger.Warn("reading the draft retention; using the default", "unit_id", u.UnitID, "err", err)
-		return s.opt.DraftTTL
-	}
-	return p.DraftRetention
-}
-
 // SweepDraftsArgs is the periodic job that reminds senders of drafts about
 // to expire and purges expired ones.
 type SweepDraftsArgs struct{}

@@ -198,7 +198,7 @@ func fieldError(id int64, field string, err error) *FieldError {
 // release writes the typed data, the address-book entries and the
 // release in one transaction with the recipients' notification jobs.
 func (s *Service) release(ctx context.Context, sender db.User, msg db.Message, data []db.RecipientData, saves []pendingSave) error {
-	now, keep := s.opt.Now().UTC(), s.retention(ctx, sender)
+	now, keep := s.opt.Now().UTC(), s.unitSettings(ctx, sender).MessageRetention
 	ch := db.Change{Source: db.SourceDraft, Actor: "user:" + strconv.FormatInt(sender.ID, 10)}
 	err := s.opt.Store.InTx(ctx, func(tx *db.Tx) error {
 		for _, d := range data {

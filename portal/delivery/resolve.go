@@ -47,13 +47,13 @@ type resolver struct {
 	sender db.User
 	rights map[string]mime.AccessRight // by folded address
 	bad    map[string]string           // folded address → problem from a bad line
-	pol    *policy.Settings            // the sender's unit's settings, read once (unitpolicy.go)
+	pol    policy.Settings             // the sender's unit's settings (unitpolicy.go)
 }
 
 func fold(addr string) string { return strings.ToLower(addr) }
 
-func newResolver(s *Service, org db.Org, sender db.User, cb mime.ControlBlock) *resolver {
-	r := &resolver{s: s, org: org, sender: sender, rights: map[string]mime.AccessRight{}, bad: map[string]string{}}
+func newResolver(s *Service, org db.Org, sender db.User, cb mime.ControlBlock, pol policy.Settings) *resolver {
+	r := &resolver{s: s, org: org, sender: sender, pol: pol, rights: map[string]mime.AccessRight{}, bad: map[string]string{}}
 	for _, right := range cb.Rights {
 		r.rights[fold(right.Email)] = right
 	}
@@ -77,7 +77,7 @@ func (r *resolver) resolve(ctx context.Context, rc *db.Recipient) error {
 		}
 	}
 	if right, ok := r.rights[fold(rc.Address)]; ok {
-		if !r.allowed(ctx, db.MethodSMS) {
+		if !r.pol.Allows(db.MethodSMS) {
 			rc.Method, rc.Problem, rc.DataSource = db.MethodNone, ProblemNotAllowed, FromControlBlock
 			return nil
 		}
@@ -104,7 +104,7 @@ func (r *resolver) resolve(ctx context.Context, rc *db.Recipient) error {
 		if err != nil {
 			return fmt.Errorf("resolving %s: %w", rc.Address, err)
 		}
-		if applyContact(rc, c, l.source, func(m string) bool { return r.allowed(ctx, m) }) {
+		if applyContact(rc, c, l.source, r.pol.Allows) {
 			return nil
 		}
 	}

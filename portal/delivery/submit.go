@@ -12,6 +12,7 @@ import (
 
 	"sluis/db"
 	"sluis/portal/intake/mime"
+	"sluis/portal/policy"
 )
 
 // Incoming is one message as the intake accepted it.
@@ -30,7 +31,8 @@ func (s *Service) Submit(ctx context.Context, in *Incoming) error {
 	if len(in.Rcpts) == 0 {
 		return errors.New("a message needs at least one recipient")
 	}
-	if err := s.checkSize(ctx, in.User, in.Size); err != nil {
+	pol := s.unitSettings(ctx, in.User)
+	if err := checkSize(pol, in.Size); err != nil {
 		return err
 	}
 	org, err := s.opt.Store.Org(ctx, in.User.OrgID)
@@ -38,13 +40,13 @@ func (s *Service) Submit(ctx context.Context, in *Incoming) error {
 		return fmt.Errorf("sender's organisation: %w", err)
 	}
 	rcpts := classify(in)
-	res := newResolver(s, org, in.User, in.Message.Control)
+	res := newResolver(s, org, in.User, in.Message.Control, pol)
 	for i := range rcpts {
 		if err := res.resolve(ctx, &rcpts[i]); err != nil {
 			return err
 		}
 	}
-	nm, blobs, err := s.newMessage(ctx, org, in, rcpts)
+	nm, blobs, err := s.newMessage(ctx, org, in, rcpts, pol)
 	if err != nil {
 		return err
 	}
@@ -95,7 +97,7 @@ func classify(in *Incoming) []db.Recipient {
 }
 
 // newMessage stores the bodies as encrypted blobs and builds the rows.
-func (s *Service) newMessage(ctx context.Context, org db.Org, in *Incoming, rcpts []db.Recipient) (*db.NewMessage, []string, error) {
+func (s *Service) newMessage(ctx context.Context, org db.Org, in *Incoming, rcpts []db.Recipient, pol policy.Settings) (*db.NewMessage, []string, error) {
 	uid, err := newUID()
 	if err != nil {
 		return nil, nil, err
@@ -103,9 +105,9 @@ func (s *Service) newMessage(ctx context.Context, org db.Org, in *Incoming, rcpt
 	now := s.opt.Now().UTC()
 	problems := lineProblems(in.Message.Control, rcpts)
 	m := db.Message{UID: uid, OrgID: org.ID, SenderID: in.User.ID, UnitID: in.User.UnitID, State: db.StateReleased,
-		HeaderMessageID: in.Message.MessageID, Size: in.Size, CreatedAt: now, ReleasedAt: now, ExpiresAt: now.Add(s.retention(ctx, in.User))}
+		HeaderMessageID: in.Message.MessageID, Size: in.Size, CreatedAt: now, ReleasedAt: now, ExpiresAt: now.Add(pol.MessageRetention)}
 	if held(rcpts, problems) {
-		m.State, m.ReleasedAt, m.ExpiresAt = db.StateHeld, time.Time{}, now.Add(s.draftTTL(ctx, in.User))
+		m.State, m.ReleasedAt, m.ExpiresAt = db.StateHeld, time.Time{}, now.Add(pol.DraftRetention)
 	}
 	if len(problems) > 0 {
 		b, _ := json.Marshal(problems)
