@@ -130,8 +130,13 @@ func jobsFor(nm *db.NewMessage) []river.InsertManyParams {
 	if nm.Message.State == db.StateHeld {
 		return []river.InsertManyParams{{Args: NotifyHeldArgs{OrgID: nm.Message.OrgID, MessageID: nm.Message.ID}}}
 	}
-	out := make([]river.InsertManyParams, 0, len(nm.Recipients))
-	for _, rc := range nm.Recipients {
+	return notifyJobs(nm.Recipients)
+}
+
+// notifyJobs is one notification job per recipient.
+func notifyJobs(rcpts []db.Recipient) []river.InsertManyParams {
+	out := make([]river.InsertManyParams, 0, len(rcpts))
+	for _, rc := range rcpts {
 		out = append(out, river.InsertManyParams{Args: NotifyRecipientArgs{OrgID: rc.OrgID, RecipientID: rc.ID},
 			InsertOpts: &river.InsertOpts{MaxAttempts: notifyAttempts}})
 	}

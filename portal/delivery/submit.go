@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/riverqueue/river"
-
 	"sluis/db"
 	"sluis/portal/intake/mime"
 	"sluis/portal/policy"
@@ -66,13 +64,7 @@ const notifyAttempts = 20
 // enqueueNotifications adds one notification job per recipient: the same
 // path for mail released at intake and drafts released later.
 func (s *Service) enqueueNotifications(ctx context.Context, tx *db.Tx, rcpts []db.Recipient) error {
-	for _, rc := range rcpts {
-		args := NotifyRecipientArgs{OrgID: rc.OrgID, RecipientID: rc.ID}
-		if err := s.opt.Jobs.InsertTx(ctx, tx, args, &river.InsertOpts{MaxAttempts: notifyAttempts}); err != nil {
-			return fmt.Errorf("enqueueing notification: %w", err)
-		}
-	}
-	return nil
+	return s.enqueue(ctx, tx, notifyJobs(rcpts))
 }
 
 // classify turns the envelope into recipients, each marked to, cc or bcc
