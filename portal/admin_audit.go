@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"sluis/db"
+	"sluis/portal/i18n"
 )
 
 // auditKinds are the kinds the filter offers; the log may hold others.
@@ -45,12 +46,12 @@ func readAuditFilter(c echo.Context) (auditFilter, db.AuditQuery, string) {
 	q := db.AuditQuery{Actor: f.Actor, Kind: f.Kind}
 	var err error
 	if f.From != "" {
-		if q.From, err = time.ParseInLocation("2006-01-02", f.From, amsterdamZone); err != nil {
+		if q.From, err = time.ParseInLocation("2006-01-02", f.From, i18n.Zone()); err != nil {
 			return f, q, "admin.error.bad_date"
 		}
 	}
 	if f.To != "" {
-		if q.To, err = time.ParseInLocation("2006-01-02", f.To, amsterdamZone); err != nil {
+		if q.To, err = time.ParseInLocation("2006-01-02", f.To, i18n.Zone()); err != nil {
 			return f, q, "admin.error.bad_date"
 		}
 		q.To = q.To.AddDate(0, 0, 1) // the whole day

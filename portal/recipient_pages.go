@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"sluis/portal/i18n"
 )
 
 // showGone is the one page for a link that cannot be used: unknown,
@@ -35,18 +37,9 @@ func (s *Server) showClosed(c echo.Context, r *recipientCtx) error {
 	return c.Render(http.StatusGone, "recipient_closed", v)
 }
 
-// amsterdam is where Sluis's people live; times are shown in its zone.
-var amsterdam = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Amsterdam")
-	if err != nil {
-		return time.UTC
-	}
-	return loc
-}()
-
 // dateTime writes a moment the way each language does.
 func dateTime(t time.Time, lang string) string {
-	t = t.In(amsterdam)
+	t = i18n.Local(t)
 	if lang == "en" {
 		return t.Format("2 January 2006, 15:04")
 	}
@@ -58,7 +51,7 @@ func clock(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(amsterdam).Format("15:04")
+	return i18n.Local(t).Format("15:04")
 }
 
 // wait writes a short duration for people: "40 s", "12 min".

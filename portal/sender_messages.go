@@ -11,6 +11,7 @@ import (
 
 	"sluis/db"
 	"sluis/portal/delivery"
+	"sluis/portal/i18n"
 )
 
 // sentRow is one message of the sent list.
@@ -36,16 +37,8 @@ func (s *Server) when(c echo.Context, t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(amsterdamZone).Format(map[bool]string{true: "2 Jan 2006, 15:04", false: "02-01-2006 15:04"}[s.lang(c) == "en"])
+	return i18n.Local(t).Format(map[bool]string{true: "2 Jan 2006, 15:04", false: "02-01-2006 15:04"}[s.lang(c) == "en"])
 }
-
-var amsterdamZone = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Amsterdam")
-	if err != nil {
-		return time.UTC
-	}
-	return loc
-}()
 
 // listMessages shows the sender's messages, newest first, each recipient
 // with its status and when it got there.
@@ -112,7 +105,7 @@ func (s *Server) sentMessagePage(c echo.Context) (sentMessageView, error) {
 		return sentMessageView{}, err
 	}
 	v := sentMessageView{baseView: s.base(c, "sent.message_title"), sentRow: row, Revocable: msg.State == db.StateReleased,
-		Notice: noticeText(s, c), Now: s.now().In(amsterdamZone).Format("2006-01-02T15:04"), when: func(t time.Time) string { return s.when(c, t) }}
+		Notice: noticeText(s, c), Now: s.now().In(i18n.Zone()).Format("2006-01-02T15:04"), when: func(t time.Time) string { return s.when(c, t) }}
 	if v.Receipts, err = s.store.ReadReceipts(c.Request().Context(), msg.OrgID, msg.ID); err != nil {
 		return sentMessageView{}, err
 	}
@@ -139,7 +132,7 @@ func readRevokeForm(c echo.Context, now time.Time) (revokeForm, string) {
 	if c.FormValue("when") != "later" {
 		return f, ""
 	}
-	at, err := time.ParseInLocation("2006-01-02T15:04", strings.TrimSpace(c.FormValue("at")), amsterdamZone)
+	at, err := time.ParseInLocation("2006-01-02T15:04", strings.TrimSpace(c.FormValue("at")), i18n.Zone())
 	if err != nil || !at.After(now) {
 		return f, "revoke.bad_time"
 	}

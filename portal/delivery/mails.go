@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"sluis/db"
+	"sluis/portal/i18n"
 	"sluis/portal/mailer"
 )
 
@@ -173,11 +174,7 @@ func oneLine(s string) string {
 
 // formatDate writes a day the way each language does.
 func formatDate(t time.Time, lang string) string {
-	loc, err := time.LoadLocation("Europe/Amsterdam")
-	if err != nil {
-		loc = time.UTC
-	}
-	t = t.In(loc)
+	t = i18n.Local(t)
 	if lang == "en" {
 		return t.Format("2 January 2006")
 	}
