@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -105,16 +104,6 @@ func (s *Server) afterSignIn(c echo.Context, in auth.SignIn, next string) error 
 		return c.Redirect(http.StatusSeeOther, "/account/totp?next="+url.QueryEscape(next))
 	}
 	return c.Redirect(http.StatusSeeOther, next)
-}
-
-// safeNext keeps a local path to return to after sign-in; anything else
-// (another site, a scheme-relative URL) becomes the sent messages page.
-func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, `/\`) ||
-		strings.ContainsAny(next, "\r\n") || len(next) > 512 || strings.HasPrefix(next, "/signin") {
-		return "/messages"
-	}
-	return next
 }
 
 // signOut ends this session.
