@@ -18,6 +18,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -124,6 +125,9 @@ func openSQLite(path string, opt Options) (*Store, error) {
 			return nil, fmt.Errorf("database folder %s: %w", dir, err)
 		}
 	}
+	if err := ownerOnly(path); err != nil {
+		return nil, err
+	}
 	w, err := sql.Open("sqlite", sqliteDSN(path, false))
 	if err != nil {
 		return nil, fmt.Errorf("opening SQLite %s: %w", path, err)
@@ -149,6 +153,30 @@ func openSQLite(path string, opt Options) (*Store, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	return &Store{dialect: SQLite, w: w, r: r}, nil
+}
+
+// ownerOnly makes the database file readable by its owner only (0600, like
+// the master key): it holds sealed subjects, address books and hashes. A
+// missing file is created so; an existing one is tightened. SQLite gives
+// its -wal and -shm files the database file's mode.
+func ownerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err == nil {
+		return f.Close()
+	}
+	if !errors.Is(err, fs.ErrExist) {
+		return describeSQLiteOpen(path, err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return describeSQLiteOpen(path, err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(path, fi.Mode().Perm()&0o700); err != nil {
+			return fmt.Errorf("making %s readable by its owner only: %w", path, err)
+		}
+	}
+	return nil
 }
 
 func describeSQLiteOpen(path string, err error) error {
