@@ -56,6 +56,15 @@ func failureKind(err error) string {
 	return "refused"
 }
 
+// auditPasskeySignIn records a sign-in with a passkey, which is both
+// factors in one step; it is written before the session starts, so a
+// sign-in that cannot be audited does not happen.
+func (s *Server) auditPasskeySignIn(c echo.Context, in auth.SignIn) error {
+	e := db.AuditEvent{Kind: "signin", IP: c.RealIP(), At: s.now().UTC(), OrgID: in.User.OrgID, ActorID: in.User.ID,
+		Actor: actorOf(&in.User), Target: actorOf(&in.User), After: "stage=" + in.Stage, Detail: "passkey"}
+	return s.store.AppendAudit(c.Request().Context(), e)
+}
+
 // auditSecondFactor records the second step of signing in.
 func (s *Server) auditSecondFactor(c echo.Context, sess *auth.Session, in auth.SignIn, err error) error {
 	return s.auditSignIn(c, "signin", sess.User.Email, in, err)

@@ -66,6 +66,17 @@ func TestPasskeyRegistersAndSignsIn(t *testing.T) {
 	if p := b.get("/account"); p.status != http.StatusOK {
 		t.Errorf("after a passkey sign-in /account: %d", p.status)
 	}
+	events, err := se.w.Store.AuditEvents(context.Background(), se.w.Org.ID, db.AuditQuery{Kind: "signin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var audited bool
+	for _, e := range events {
+		audited = audited || (e.Detail == "passkey" && e.ActorID == se.w.Sender.ID)
+	}
+	if !audited {
+		t.Errorf("a passkey sign-in left no audit event: %+v", events)
+	}
 }
 
 func TestPasskeyRegistrationChallengeIsOneShot(t *testing.T) {

@@ -166,6 +166,9 @@ func (s *Server) finishPasskeySignIn(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.auditPasskeySignIn(c, in); err != nil {
+		return err
+	}
 	s.startUserSession(c, in)
 	return c.JSON(http.StatusOK, map[string]string{"redirect": safeNext(c.QueryParam("next"))})
 }
