@@ -173,10 +173,4 @@ func oneLine(s string) string {
 }
 
 // formatDate writes a day the way each language does.
-func formatDate(t time.Time, lang string) string {
-	t = i18n.Local(t)
-	if lang == "en" {
-		return t.Format("2 January 2006")
-	}
-	return t.Format("02-01-2006")
-}
+func formatDate(t time.Time, lang string) string { return i18n.Date(lang, t) }

@@ -13,6 +13,7 @@ import (
 
 	"sluis/db"
 	"sluis/portal/delivery"
+	"sluis/portal/i18n"
 	"sluis/portal/mailer"
 	"sluis/portal/policy"
 	"sluis/portal/vault"
@@ -237,7 +238,7 @@ func (s *Service) notification(ctx context.Context, rr db.ReadReceipt) ([]byte, 
 		}
 		subject = string(b)
 	}
-	data := map[string]any{"Reader": rc.Address, "Subject": subject, "Date": rr.DecidedAt.Format(time.RFC1123Z)}
+	data := map[string]any{"Reader": rc.Address, "Subject": subject, "Date": i18n.DateTime(lang, rr.DecidedAt)}
 	return Build(MDN{
 		From: mail.Address{Name: "Sluis", Address: s.opt.MailFrom},
 		To:   rr.SendTo, Subject: s.opt.Text.T(lang, "receipt.mdn_subject", data), Text: s.opt.Text.T(lang, "receipt.mdn_text", data),
