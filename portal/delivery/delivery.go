@@ -20,6 +20,7 @@ import (
 	"sluis/portal/mailer"
 	"sluis/portal/policy"
 	"sluis/portal/vault"
+	"sluis/views"
 )
 
 // Enqueuer adds jobs inside one of the store's transactions.
@@ -57,7 +58,7 @@ type Service struct {
 	opt     Options
 	linkKey []byte
 	commits *committer
-	mail    *mailTemplates
+	mail    *views.Mails
 }
 
 // New returns a Service.
@@ -74,7 +75,7 @@ func New(opt Options) *Service {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	mail, err := parseMailTemplates()
+	mail, err := views.ParseMails()
 	if err != nil {
 		panic("delivery: embedded mail templates: " + err.Error()) // a build defect, caught by every test
 	}
