@@ -17,6 +17,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"sluis/db"
+	"sluis/portal/i18n"
 	"sluis/portal/mailer"
 	"sluis/portal/policy"
 	"sluis/portal/vault"
@@ -28,11 +29,6 @@ type Enqueuer interface {
 	InsertTx(ctx context.Context, tx *db.Tx, args river.JobArgs, opts *river.InsertOpts) error
 }
 
-// Translator gives the text of a key in a language (portal/i18n).
-type Translator interface {
-	T(lang, key string, data map[string]any) string
-}
-
 // Options are the Service's dependencies and settings.
 type Options struct {
 	Store     *db.Store
@@ -42,7 +38,7 @@ type Options struct {
 	Jobs      Enqueuer
 	Mailer    mailer.Sender
 	MailFrom  string // address of Sluis's own mail
-	Text      Translator
+	Text      *i18n.Bundle
 	Logger    *slog.Logger
 	BaseURL   string // the portal's public URL, for links in mail
 	Now       func() time.Time

@@ -29,10 +29,10 @@ type Options struct {
 	Policy   *policy.Service
 	Jobs     delivery.Enqueuer
 	Mailer   mailer.Sender
-	Vault    *vault.Vault        // opens the subject for the notification; nil leaves it out
-	Text     delivery.Translator // the human-readable part
-	MailFrom string              // Sluis's own address
-	BaseURL  string              // the portal's URL; its host names Sluis in Reporting-UA
+	Vault    *vault.Vault // opens the subject for the notification; nil leaves it out
+	Text     *i18n.Bundle // the human-readable part
+	MailFrom string       // Sluis's own address
+	BaseURL  string       // the portal's URL; its host names Sluis in Reporting-UA
 	Logger   *slog.Logger
 	Now      func() time.Time
 }
