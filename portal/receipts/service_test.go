@@ -15,9 +15,9 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"sluis/db"
+	"sluis/internal/testworld"
 	"sluis/portal/mailer"
 	"sluis/portal/policy"
-	"sluis/portal/verify/verifytest"
 )
 
 // sent records the mail handed to the relay.
@@ -45,7 +45,7 @@ const requested = "From: \"Dr. Anna Arts\" <arts@zkh.example>\nTo: %s\nSubject: 
 	"Disposition-Notification-To: arts@zkh.example\nMIME-Version: 1.0\nContent-Type: text/plain\n\nDe uitslag.\n"
 
 type world struct {
-	*verifytest.World
+	*testworld.World
 	svc    *Service
 	pol    *policy.Service
 	jobs   *jobs
@@ -55,7 +55,7 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	w := &world{World: verifytest.New(t, nil, ""), jobs: &jobs{}, mail: &sent{}}
+	w := &world{World: testworld.New(t, nil, ""), jobs: &jobs{}, mail: &sent{}}
 	w.pol = policy.New(w.Store)
 	w.svc = New(Options{Store: w.Store, Policy: w.pol, Jobs: w.jobs, Mailer: w.mail, Vault: w.Vault, Text: w.Text,
 		MailFrom: "sluis@zkh.example", BaseURL: "https://sluis.zkh.example", Now: w.Clock.Now, Logger: slog.New(slog.DiscardHandler)})
