@@ -66,10 +66,8 @@ func build(c *config, store *db.Store, log *slog.Logger) (*parts, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.Relay == "" || c.SMS == "log" {
-		if p.outbox, err = devbox.Open(filepath.Join(c.Data, "outbox")); err != nil {
-			return nil, err
-		}
+	if p.outbox, err = openOutbox(c); err != nil {
+		return nil, err
 	}
 	if p.mail, err = newMailSender(c, mailFrom, p.outbox); err != nil {
 		return nil, err
@@ -117,6 +115,15 @@ func (p *parts) buildSMTP(c *config, log *slog.Logger) error {
 	p.smtp, err = intake.NewServer(intake.Options{Addr: c.SMTP, Store: p.store, Submitter: submitter{p.delivery},
 		Logger: log, TLSConfig: tlsConfig, InsecureAuth: c.InsecureAuth, MaxMessageBytes: c.MaxMessageSize, Domain: host})
 	return err
+}
+
+// openOutbox opens the dev outbox when anything is to be kept there: mail
+// without a relay, texts of the log gateway. Otherwise it is nil.
+func openOutbox(c *config) (*devbox.Box, error) {
+	if c.Relay != "" && c.SMS != "log" {
+		return nil, nil
+	}
+	return devbox.Open(filepath.Join(c.Data, "outbox"))
 }
 
 // newMailSender is the relay, or without one the dev outbox.
