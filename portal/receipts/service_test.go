@@ -155,7 +155,7 @@ func TestSendWorker(t *testing.T) {
 		t.Errorf("content type %v", p)
 	}
 	mr := e.MultipartReader()
-	var report []byte
+	var report, human []byte
 	for {
 		p, err := mr.NextPart()
 		if err == io.EOF {
@@ -164,9 +164,16 @@ func TestSendWorker(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ct, _, _ := p.Header.ContentType(); ct == "message/disposition-notification" {
+		switch ct, _, _ := p.Header.ContentType(); ct {
+		case "message/disposition-notification":
 			report, _ = io.ReadAll(p.Body)
+		case "text/plain":
+			human, _ = io.ReadAll(p.Body)
 		}
+	}
+	// The sender reads Dutch: the date is theirs too, in Amsterdam time.
+	if want := "patient@example.com (2 maart 2026 om 10:00)"; !bytes.Contains(human, []byte(want)) {
+		t.Errorf("human part lacks %q:\n%s", want, human)
 	}
 	for _, s := range []string{"Original-Message-ID: <uitslag.1@zkh.example>", "Final-Recipient: rfc822;patient@example.com",
 		"Reporting-UA: sluis.zkh.example; Sluis", "manual-action/MDN-sent-manually; displayed"} {
