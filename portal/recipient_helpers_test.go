@@ -13,23 +13,23 @@ import (
 	"testing"
 
 	"sluis/db"
+	"sluis/internal/testworld"
 	"sluis/portal/sms"
 	"sluis/portal/verify"
-	"sluis/portal/verify/verifytest"
 )
 
 // recipientEnv is a portal with the recipient routes over a World: real
 // store, vault and delivery; a recording job queue and SMS gateway.
 type recipientEnv struct {
 	*env
-	w   *verifytest.World
+	w   *testworld.World
 	v   *verify.Service
 	srv *httptest.Server
 }
 
 func newRecipientEnv(t *testing.T, texts sms.Sender) *recipientEnv {
 	t.Helper()
-	w := verifytest.New(t, nil, "")
+	w := testworld.New(t, nil, "")
 	if texts == nil {
 		texts = w.Texts
 	}

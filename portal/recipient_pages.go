@@ -38,13 +38,7 @@ func (s *Server) showClosed(c echo.Context, r *recipientCtx) error {
 }
 
 // dateTime writes a moment the way each language does.
-func dateTime(t time.Time, lang string) string {
-	t = i18n.Local(t)
-	if lang == "en" {
-		return t.Format("2 January 2006, 15:04")
-	}
-	return t.Format("02-01-2006 15:04")
-}
+func dateTime(t time.Time, lang string) string { return i18n.DateTime(lang, t) }
 
 // clock is the time of day of t, "" for the zero time.
 func clock(t time.Time) string {

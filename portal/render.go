@@ -3,6 +3,7 @@ package portal
 import (
 	"bytes"
 	"io"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -70,6 +71,9 @@ func (v baseView) T(key string, args ...any) string {
 	}
 	return v.tr.T(v.Lang, key, data)
 }
+
+// DateTime writes a moment in the page's language: {{$.DateTime .ChangedAt}}.
+func (v baseView) DateTime(t time.Time) string { return i18n.DateTime(v.Lang, t) }
 
 // base builds the base view model for this request; titleKey names the
 // page title in the catalogues.

@@ -17,18 +17,18 @@ import (
 	"github.com/riverqueue/river"
 
 	"sluis/db"
+	"sluis/internal/testworld"
 	"sluis/portal/auth"
 	"sluis/portal/delivery"
 	"sluis/portal/jobs"
 	"sluis/portal/policy"
-	"sluis/portal/verify/verifytest"
 )
 
 // senderSite is the whole senders' side served the way a browser meets
 // it: on http://localhost:PORT (WebAuthn refuses IP addresses), with a
 // real job queue whose workers mail through a real SMTP relay.
 type senderSite struct {
-	w      *verifytest.World
+	w      *testworld.World
 	base   string
 	auth   *auth.Service
 	policy *policy.Service
@@ -53,7 +53,7 @@ func newSenderSite(t *testing.T) *senderSite {
 		t.Fatal(err)
 	}
 	site := &senderSite{base: "http://localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port), relay: startMailRelay(t)}
-	w := verifytest.New(t, nil, site.base)
+	w := testworld.New(t, nil, site.base)
 	site.w, site.policy = w, policy.New(w.Store)
 	quiet := slog.New(slog.DiscardHandler)
 	queue := &lateQueue{}

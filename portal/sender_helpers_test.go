@@ -15,12 +15,12 @@ import (
 	"github.com/riverqueue/river"
 
 	"sluis/db"
+	"sluis/internal/testworld"
 	"sluis/portal/auth"
 	"sluis/portal/delivery"
 	"sluis/portal/policy"
 	"sluis/portal/secret"
 	"sluis/portal/verify"
-	"sluis/portal/verify/verifytest"
 )
 
 // senderPassword is every test sender's password.
@@ -65,11 +65,11 @@ func (j *jobRecorder) count(kind string) int {
 
 func newSenderEnv(t *testing.T) *senderEnv {
 	t.Helper()
-	w := verifytest.New(t, nil, "")
+	w := testworld.New(t, nil, "")
 	pol := policy.New(w.Store)
 	jobs := &jobRecorder{}
 	w.Delivery = delivery.New(delivery.Options{Store: w.Store, Vault: w.Vault, Keys: w.Keys, Jobs: jobs, Text: w.Text,
-		BaseURL: verifytest.BaseURL, MailFrom: "sluis@zkh.example", Now: w.Clock.Now, Mailer: &verifytest.Mails{}, Policy: pol,
+		BaseURL: testworld.BaseURL, MailFrom: "sluis@zkh.example", Now: w.Clock.Now, Mailer: &testworld.Mails{}, Policy: pol,
 		Logger: slog.New(slog.DiscardHandler)})
 	t.Cleanup(w.Delivery.Close)
 	v, err := verify.New(verify.Options{Store: w.Store, SMS: w.Texts, CodeKey: w.CodeKey(), Notifier: w.Delivery, Text: w.Text,

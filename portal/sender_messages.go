@@ -34,10 +34,7 @@ func (v sentView) When(t time.Time) string { return v.when(t) }
 
 // when writes a moment in the request's language; "" for the zero time.
 func (s *Server) when(c echo.Context, t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return i18n.Local(t).Format(map[bool]string{true: "2 Jan 2006, 15:04", false: "02-01-2006 15:04"}[s.lang(c) == "en"])
+	return i18n.DateTime(s.lang(c), t)
 }
 
 // listMessages shows the sender's messages, newest first, each recipient

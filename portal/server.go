@@ -22,6 +22,7 @@ import (
 	"sluis/db"
 	"sluis/portal/auth"
 	"sluis/portal/delivery"
+	"sluis/portal/devbox"
 	"sluis/portal/i18n"
 	"sluis/portal/policy"
 	"sluis/portal/receipts"
@@ -36,7 +37,7 @@ type Options struct {
 	Store          *db.Store                   // may be nil until pages need it
 	BaseURL        string                      // where links point, e.g. https://sluis.example.org
 	Dev            bool                        // dev/demo mode: shows the dev outbox
-	Outbox         Outbox                      // may be nil
+	Outbox         *devbox.Box                 // may be nil
 	Registry       *prometheus.Registry        // nil: a private one, served at /metrics
 	Ready          func(context.Context) error // nil means always ready
 	TrustedProxies []netip.Prefix              // proxies whose X-Forwarded-For is believed
@@ -66,7 +67,7 @@ type Server struct {
 	i18n    *i18n.Bundle
 	assets  *assets.Set
 	metrics *metrics
-	outbox  Outbox
+	outbox  *devbox.Box
 	ready   func(context.Context) error
 	dev     bool
 	// secureCookies is false only for plain-HTTP development on loopback,

@@ -1,4 +1,6 @@
-// Package views holds the portal's HTML templates, embedded in the binary.
+// Package views holds the portal's HTML templates and the templates of the
+// mail Sluis writes itself (mail/, see Mails), embedded in the binary. It
+// imports nothing of Sluis: callers hand in their functions and data.
 //
 // Every page is its own template set, parsed once at start-up from the
 // layout, the partials and that page alone, so that pages cannot redefine

@@ -35,6 +35,8 @@ type model struct {
 
 func (model) T(key string, _ ...any) string { return "[" + key + "]" }
 
+func (model) DateTime(t time.Time) string { return "[" + t.Format(time.RFC3339) + "]" }
+
 func parse(t *testing.T) *Pages {
 	t.Helper()
 	p, err := Parse(template.FuncMap{"asset": func(name string) string { return "/assets/h/" + name }})

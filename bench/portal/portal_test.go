@@ -25,9 +25,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sluis/internal/testworld"
 	"sluis/portal"
 	"sluis/portal/verify"
-	"sluis/portal/verify/verifytest"
 )
 
 const pageSize = 50 << 10
@@ -60,13 +60,13 @@ var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 // recipient by SMS and returns the message URL and the client holding the
 // session.
 func verifiedReader(b *testing.B) (string, *http.Client) {
-	w := verifytest.New(b, nil, "")
+	w := testworld.New(b, nil, "")
 	v, err := verify.New(verify.Options{Store: w.Store, SMS: w.Texts, CodeKey: w.CodeKey(), Notifier: w.Delivery,
 		Text: w.Text, Logger: slog.New(slog.DiscardHandler), Now: w.Clock.Now})
 	if err != nil {
 		b.Fatal(err)
 	}
-	s, err := portal.New(portal.Options{BaseURL: verifytest.BaseURL, Store: w.Store, Verify: v, Delivery: w.Delivery, Vault: w.Vault,
+	s, err := portal.New(portal.Options{BaseURL: testworld.BaseURL, Store: w.Store, Verify: v, Delivery: w.Delivery, Vault: w.Vault,
 		Now: w.Clock.Now})
 	if err != nil {
 		b.Fatal(err)

@@ -123,7 +123,7 @@ func (p *parts) web(c *config, opt serveOptions, log *slog.Logger) (*http.Server
 		Ready: p.store.Ping, TrustedProxies: proxies, Verify: p.verify, Delivery: p.delivery, Vault: p.vault,
 		Auth: p.auth, Policy: p.policy, Receipts: p.receipts}
 	if opt.dev {
-		popt.Outbox = outboxAdapter{p.outbox, p.texts}
+		popt.Outbox = p.outbox
 	}
 	h, err := portal.New(popt)
 	if err != nil {

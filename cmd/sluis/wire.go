@@ -15,6 +15,7 @@ import (
 	"sluis/db"
 	"sluis/portal/auth"
 	"sluis/portal/delivery"
+	"sluis/portal/devbox"
 	"sluis/portal/i18n"
 	"sluis/portal/intake"
 	"sluis/portal/intake/mime"
@@ -34,9 +35,8 @@ type parts struct {
 	vault    *vault.Vault
 	text     *i18n.Bundle
 	mail     mailer.Sender
-	outbox   *mailer.Outbox // nil with a relay
+	outbox   *devbox.Box // mail without a relay, texts of the log gateway; else nil
 	sms      sms.Sender
-	texts    *sms.TextOutbox // the log gateway's dev outbox
 	jobs     *jobs.Client
 	delivery *delivery.Service
 	verify   *verify.Service
@@ -66,10 +66,13 @@ func build(c *config, store *db.Store, log *slog.Logger) (*parts, error) {
 	if err != nil {
 		return nil, err
 	}
-	if p.mail, p.outbox, err = newMailSender(c, mailFrom); err != nil {
+	if p.outbox, err = openOutbox(c); err != nil {
 		return nil, err
 	}
-	if p.sms, p.texts, err = newSMSSender(c, log); err != nil {
+	if p.mail, err = newMailSender(c, mailFrom, p.outbox); err != nil {
+		return nil, err
+	}
+	if p.sms, err = newSMSSender(c, log, p.outbox); err != nil {
 		return nil, err
 	}
 	workers := river.NewWorkers()
@@ -114,22 +117,28 @@ func (p *parts) buildSMTP(c *config, log *slog.Logger) error {
 	return err
 }
 
-func newMailSender(c *config, mailFrom string) (mailer.Sender, *mailer.Outbox, error) {
+// openOutbox opens the dev outbox when anything is to be kept there: mail
+// without a relay, texts of the log gateway. Otherwise it is nil.
+func openOutbox(c *config) (*devbox.Box, error) {
+	if c.Relay != "" && c.SMS != "log" {
+		return nil, nil
+	}
+	return devbox.Open(filepath.Join(c.Data, "outbox"))
+}
+
+// newMailSender is the relay, or without one the dev outbox.
+func newMailSender(c *config, mailFrom string, outbox *devbox.Box) (mailer.Sender, error) {
 	if c.Relay == "" {
-		ob, err := mailer.NewOutbox(filepath.Join(c.Data, "outbox"))
-		if err != nil {
-			return nil, nil, fmt.Errorf("dev outbox: %w", err)
-		}
-		return ob, ob, nil
+		return mailer.NewOutbox(outbox), nil
 	}
 	rc, err := mailer.ParseRelayURL(c.Relay)
 	if err != nil {
-		return nil, nil, fmt.Errorf("--relay: %w", err)
+		return nil, fmt.Errorf("--relay: %w", err)
 	}
 	// A delivery must end before the job that runs it times out (30 s),
 	// or a slow relay would see the same mail again from the retry.
 	rc.Timeout = 20 * time.Second
-	return mailer.NewRelay(*rc, mailFrom), nil, nil
+	return mailer.NewRelay(*rc, mailFrom), nil
 }
 
 // buildAuth sets up users' sign-in. Passkeys need a host name: WebAuthn
@@ -160,21 +169,16 @@ func buildVerify(c *config, p *parts, log *slog.Logger) (*verify.Service, error)
 		Text: p.text, Logger: log, DailyCap: c.SMSDailyCap, Countries: countries})
 }
 
-func newSMSSender(c *config, log *slog.Logger) (sms.Sender, *sms.TextOutbox, error) {
-	cfg := sms.Config{Logger: log, WebhookURL: c.SMSWebhookURL, Twilio: sms.TwilioConfig{AccountSID: c.Twilio.AccountSID,
+// newSMSSender is the gateway --sms names; the log gateway keeps its texts
+// in the dev outbox.
+func newSMSSender(c *config, log *slog.Logger, outbox *devbox.Box) (sms.Sender, error) {
+	cfg := sms.Config{Logger: log, Outbox: outbox, WebhookURL: c.SMSWebhookURL, Twilio: sms.TwilioConfig{AccountSID: c.Twilio.AccountSID,
 		AuthToken: c.Twilio.AuthToken, From: c.Twilio.From, MessagingServiceSID: c.Twilio.MessagingServiceSID}}
-	if c.SMS == "log" {
-		ob, err := sms.NewTextOutbox(filepath.Join(c.Data, "texts"))
-		if err != nil {
-			return nil, nil, fmt.Errorf("dev text outbox: %w", err)
-		}
-		cfg.Outbox = ob
-	}
 	s, err := sms.New(c.SMS, cfg)
 	if err != nil {
-		return nil, nil, fmt.Errorf("--sms %s: %w", c.SMS, err)
+		return nil, fmt.Errorf("--sms %s: %w", c.SMS, err)
 	}
-	return s, cfg.Outbox, nil
+	return s, nil
 }
 
 // mailFrom is --mail-from, or sluis@ the host of the base URL.

@@ -17,19 +17,16 @@ import (
 	"github.com/riverqueue/river"
 
 	"sluis/db"
+	"sluis/portal/i18n"
 	"sluis/portal/mailer"
 	"sluis/portal/policy"
 	"sluis/portal/vault"
+	"sluis/views"
 )
 
 // Enqueuer adds jobs inside one of the store's transactions.
 type Enqueuer interface {
 	InsertTx(ctx context.Context, tx *db.Tx, args river.JobArgs, opts *river.InsertOpts) error
-}
-
-// Translator gives the text of a key in a language (portal/i18n).
-type Translator interface {
-	T(lang, key string, data map[string]any) string
 }
 
 // Options are the Service's dependencies and settings.
@@ -41,7 +38,7 @@ type Options struct {
 	Jobs      Enqueuer
 	Mailer    mailer.Sender
 	MailFrom  string // address of Sluis's own mail
-	Text      Translator
+	Text      *i18n.Bundle
 	Logger    *slog.Logger
 	BaseURL   string // the portal's public URL, for links in mail
 	Now       func() time.Time
@@ -57,7 +54,7 @@ type Service struct {
 	opt     Options
 	linkKey []byte
 	commits *committer
-	mail    *mailTemplates
+	mail    *views.Mails
 }
 
 // New returns a Service.
@@ -74,7 +71,7 @@ func New(opt Options) *Service {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	mail, err := parseMailTemplates()
+	mail, err := views.ParseMails()
 	if err != nil {
 		panic("delivery: embedded mail templates: " + err.Error()) // a build defect, caught by every test
 	}

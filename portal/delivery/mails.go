@@ -1,23 +1,16 @@
 package delivery
 
 import (
-	"bytes"
 	"context"
-	"embed"
 	"encoding/json"
 	"errors"
-	htmltemplate "html/template"
 	"strings"
-	texttemplate "text/template"
 	"time"
 
 	"sluis/db"
 	"sluis/portal/i18n"
 	"sluis/portal/mailer"
 )
-
-//go:embed templates
-var templateFS embed.FS
 
 // mailView is what a mail template sees. Data fills the translations'
 // placeholders; t translates a key with Data.
@@ -32,45 +25,9 @@ type mailView struct {
 
 type heldRecipient struct{ Address, Reason string }
 
-// mailTemplates are parsed once; each mail clones them and binds "t" to
-// its language.
-type mailTemplates struct {
-	text *texttemplate.Template
-	html *htmltemplate.Template
-}
-
-func parseMailTemplates() (*mailTemplates, error) {
-	nop := func(string) string { return "" }
-	tt, err := texttemplate.New("mail").Funcs(texttemplate.FuncMap{"t": nop}).ParseFS(templateFS, "templates/*.txt")
-	if err != nil {
-		return nil, err
-	}
-	ht, err := htmltemplate.New("mail").Funcs(htmltemplate.FuncMap{"t": nop}).ParseFS(templateFS, "templates/*.html")
-	if err != nil {
-		return nil, err
-	}
-	return &mailTemplates{text: tt, html: ht}, nil
-}
-
 // render executes the text and HTML templates of one mail kind.
 func (s *Service) render(kind string, v mailView) (text, html string, err error) {
-	t := func(key string) string { return s.opt.Text.T(v.Lang, key, v.Data) }
-	tt, err := s.mail.text.Clone()
-	if err != nil {
-		return "", "", err
-	}
-	ht, err := s.mail.html.Clone()
-	if err != nil {
-		return "", "", err
-	}
-	var tb, hb bytes.Buffer
-	if err := tt.Funcs(texttemplate.FuncMap{"t": t}).ExecuteTemplate(&tb, kind+".txt", v); err != nil {
-		return "", "", err
-	}
-	if err := ht.Funcs(htmltemplate.FuncMap{"t": t}).ExecuteTemplate(&hb, kind+".html", v); err != nil {
-		return "", "", err
-	}
-	return tb.String(), hb.String(), nil
+	return s.mail.Render(kind, func(key string) string { return s.opt.Text.T(v.Lang, key, v.Data) }, v)
 }
 
 // people loads the organisation and the sender of a message.
@@ -173,10 +130,4 @@ func oneLine(s string) string {
 }
 
 // formatDate writes a day the way each language does.
-func formatDate(t time.Time, lang string) string {
-	t = i18n.Local(t)
-	if lang == "en" {
-		return t.Format("2 January 2006")
-	}
-	return t.Format("02-01-2006")
-}
+func formatDate(t time.Time, lang string) string { return i18n.Date(lang, t) }

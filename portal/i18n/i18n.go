@@ -1,5 +1,7 @@
-// Package i18n owns Sluis's message catalogues (Dutch, French and English)
-// and the choice of language for a request.
+// Package i18n owns Sluis's message catalogues (Dutch, French and English),
+// the choice of language for a request, and how people are shown a date
+// and a time: in one zone (Europe/Amsterdam), written each language's way
+// by Date and DateTime, the only date formatter of pages and mail.
 //
 // Translations are data: one JSON catalogue per language under locales/,
 // embedded in the binary and loaded once into a Bundle, which is read-only

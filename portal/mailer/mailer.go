@@ -1,7 +1,7 @@
 // Package mailer owns Sluis's outgoing system mail: composing notifications
 // (multipart text + HTML, RFC 5322 headers) and delivering them, either
-// through an SMTP relay (Relay) or, in dev and demo mode, into a folder of
-// .eml files the portal can show (Outbox).
+// through an SMTP relay (Relay) or, in dev and demo mode, into the dev
+// outbox the portal shows (Outbox, writing to portal/devbox).
 //
 // Delivery errors are classified so that a background job can decide what
 // to do: IsTemporary means "retry the whole message later, nothing was

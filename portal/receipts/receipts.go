@@ -13,6 +13,7 @@ import (
 
 	"sluis/db"
 	"sluis/portal/delivery"
+	"sluis/portal/i18n"
 	"sluis/portal/mailer"
 	"sluis/portal/policy"
 	"sluis/portal/vault"
@@ -28,10 +29,10 @@ type Options struct {
 	Policy   *policy.Service
 	Jobs     delivery.Enqueuer
 	Mailer   mailer.Sender
-	Vault    *vault.Vault        // opens the subject for the notification; nil leaves it out
-	Text     delivery.Translator // the human-readable part
-	MailFrom string              // Sluis's own address
-	BaseURL  string              // the portal's URL; its host names Sluis in Reporting-UA
+	Vault    *vault.Vault // opens the subject for the notification; nil leaves it out
+	Text     *i18n.Bundle // the human-readable part
+	MailFrom string       // Sluis's own address
+	BaseURL  string       // the portal's URL; its host names Sluis in Reporting-UA
 	Logger   *slog.Logger
 	Now      func() time.Time
 }
@@ -237,7 +238,7 @@ func (s *Service) notification(ctx context.Context, rr db.ReadReceipt) ([]byte, 
 		}
 		subject = string(b)
 	}
-	data := map[string]any{"Reader": rc.Address, "Subject": subject, "Date": rr.DecidedAt.Format(time.RFC1123Z)}
+	data := map[string]any{"Reader": rc.Address, "Subject": subject, "Date": i18n.DateTime(lang, rr.DecidedAt)}
 	return Build(MDN{
 		From: mail.Address{Name: "Sluis", Address: s.opt.MailFrom},
 		To:   rr.SendTo, Subject: s.opt.Text.T(lang, "receipt.mdn_subject", data), Text: s.opt.Text.T(lang, "receipt.mdn_text", data),

@@ -15,9 +15,9 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"sluis/db"
+	"sluis/internal/testworld"
 	"sluis/portal/mailer"
 	"sluis/portal/policy"
-	"sluis/portal/verify/verifytest"
 )
 
 // sent records the mail handed to the relay.
@@ -45,7 +45,7 @@ const requested = "From: \"Dr. Anna Arts\" <arts@zkh.example>\nTo: %s\nSubject: 
 	"Disposition-Notification-To: arts@zkh.example\nMIME-Version: 1.0\nContent-Type: text/plain\n\nDe uitslag.\n"
 
 type world struct {
-	*verifytest.World
+	*testworld.World
 	svc    *Service
 	pol    *policy.Service
 	jobs   *jobs
@@ -55,7 +55,7 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	w := &world{World: verifytest.New(t, nil, ""), jobs: &jobs{}, mail: &sent{}}
+	w := &world{World: testworld.New(t, nil, ""), jobs: &jobs{}, mail: &sent{}}
 	w.pol = policy.New(w.Store)
 	w.svc = New(Options{Store: w.Store, Policy: w.pol, Jobs: w.jobs, Mailer: w.mail, Vault: w.Vault, Text: w.Text,
 		MailFrom: "sluis@zkh.example", BaseURL: "https://sluis.zkh.example", Now: w.Clock.Now, Logger: slog.New(slog.DiscardHandler)})
@@ -155,7 +155,7 @@ func TestSendWorker(t *testing.T) {
 		t.Errorf("content type %v", p)
 	}
 	mr := e.MultipartReader()
-	var report []byte
+	var report, human []byte
 	for {
 		p, err := mr.NextPart()
 		if err == io.EOF {
@@ -164,9 +164,16 @@ func TestSendWorker(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ct, _, _ := p.Header.ContentType(); ct == "message/disposition-notification" {
+		switch ct, _, _ := p.Header.ContentType(); ct {
+		case "message/disposition-notification":
 			report, _ = io.ReadAll(p.Body)
+		case "text/plain":
+			human, _ = io.ReadAll(p.Body)
 		}
+	}
+	// The sender reads Dutch: the date is theirs too, in Amsterdam time.
+	if want := "patient@example.com (2 maart 2026 om 10:00)"; !bytes.Contains(human, []byte(want)) {
+		t.Errorf("human part lacks %q:\n%s", want, human)
 	}
 	for _, s := range []string{"Original-Message-ID: <uitslag.1@zkh.example>", "Final-Recipient: rfc822;patient@example.com",
 		"Reporting-UA: sluis.zkh.example; Sluis", "manual-action/MDN-sent-manually; displayed"} {

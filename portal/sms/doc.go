@@ -1,6 +1,6 @@
 // Package sms sends text messages through one of several gateways behind the
-// Sender interface: Log (dev and demo: a log line and a file in a
-// TextOutbox), Webhook (a JSON POST to the operator's own service) and Twilio.
+// Sender interface: Log (dev and demo: a log line and the text in the dev
+// outbox, portal/devbox), Webhook (a JSON POST to the operator's own service) and Twilio.
 //
 // Threat model. A text carries a one-time code that proves who a recipient
 // is, so its Text is a secret: no gateway logs it, and no error built here

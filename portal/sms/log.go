@@ -3,24 +3,28 @@ package sms
 import (
 	"context"
 	"log/slog"
+	"time"
+
+	"sluis/portal/devbox"
 )
 
 // Log is the dev and demo gateway: it logs that a text was sent, with the
 // masked number and the reference but never the text, and keeps the whole
-// text in a TextOutbox (when it has one) for the dev outbox page.
+// text in the dev outbox (when it has one) for the dev outbox page.
 type Log struct {
 	logger *slog.Logger
-	outbox *TextOutbox
+	outbox *devbox.Box
+	now    func() time.Time
 }
 
 var _ Sender = (*Log)(nil)
 
 // NewLog returns a Log gateway; a nil logger means slog.Default, a nil outbox keeps nothing.
-func NewLog(logger *slog.Logger, outbox *TextOutbox) *Log {
+func NewLog(logger *slog.Logger, outbox *devbox.Box) *Log {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &Log{logger: logger, outbox: outbox}
+	return &Log{logger: logger, outbox: outbox, now: time.Now}
 }
 
 // Send keeps m in the outbox and logs it; a cancelled context or a failed
@@ -34,7 +38,7 @@ func (l *Log) Send(ctx context.Context, m Message) error {
 	}
 	attrs := []any{slog.String("to", Mask(m.To)), slog.String("reference", m.Reference)}
 	if l.outbox != nil {
-		id, err := l.outbox.store(m)
+		id, err := l.outbox.PutText(m.To, m.Reference, m.Text, l.now())
 		if err != nil {
 			return &Error{Temporary: true, Err: err}
 		}

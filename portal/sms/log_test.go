@@ -3,11 +3,14 @@ package sms
 import (
 	"bytes"
 	"context"
+	"slices"
 	"testing"
+
+	"sluis/portal/devbox"
 )
 
 func TestLogSendsToOutboxAndHidesText(t *testing.T) {
-	ob, err := NewTextOutbox(t.TempDir())
+	ob, err := devbox.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +33,8 @@ func TestLogSendsToOutboxAndHidesText(t *testing.T) {
 		t.Fatalf("List = %v, %v; want one text", items, err)
 	}
 	it := items[0]
-	if it.To != "+31612345678" || it.Text != secretText || it.Reference != "msg-42/rcpt-7" || it.Time.IsZero() {
+	if it.Kind != devbox.Text || !slices.Equal(it.To, []string{"+31612345678"}) || it.Body != secretText ||
+		it.Reference != "msg-42/rcpt-7" || it.Time.IsZero() {
 		t.Errorf("item = %+v", it)
 	}
 	raw, err := ob.Read(it.ID)
@@ -50,7 +54,7 @@ func TestLogWithoutOutbox(t *testing.T) {
 }
 
 func TestLogCancelledIsTemporary(t *testing.T) {
-	ob, err := NewTextOutbox(t.TempDir())
+	ob, err := devbox.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,12 +6,14 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+
+	"sluis/portal/devbox"
 )
 
 // Config holds what New needs; each gateway reads only its own settings.
 type Config struct {
 	Logger     *slog.Logger // log
-	Outbox     *TextOutbox  // log; nil keeps no texts
+	Outbox     *devbox.Box  // log; nil keeps no texts
 	WebhookURL string       // webhook
 	Twilio     TwilioConfig // twilio
 	HTTPClient *http.Client // webhook and twilio; nil: a default with a 10 s timeout

@@ -9,7 +9,7 @@ import (
 
 	"sluis/db"
 	"sluis/db/dbtest"
-	"sluis/portal/verify/verifytest"
+	"sluis/internal/testworld"
 )
 
 var ctx = context.Background()
@@ -25,13 +25,13 @@ const plainMail = "From: arts@zkh.example\nTo: patient@example.com\nSubject: Uit
 
 // fixture is a World with a verify Service over it.
 type fixture struct {
-	*verifytest.World
+	*testworld.World
 	v *Service
 }
 
 func newFixture(t *testing.T, store *db.Store, edit func(*Options)) *fixture {
 	t.Helper()
-	w := verifytest.New(t, store, "")
+	w := testworld.New(t, store, "")
 	opt := Options{Logger: slog.New(slog.DiscardHandler), Store: w.Store, SMS: w.Texts, CodeKey: w.CodeKey(), Notifier: w.Delivery, Text: w.Text, Now: w.Clock.Now}
 	if edit != nil {
 		edit(&opt)

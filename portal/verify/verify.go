@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"sluis/db"
+	"sluis/portal/i18n"
 	"sluis/portal/sms"
 )
 
@@ -65,18 +66,13 @@ type Notifier interface {
 	NotifyForgotten(ctx context.Context, tx *db.Tx, rc db.Recipient) error
 }
 
-// Translator gives the text of a key in a language (portal/i18n).
-type Translator interface {
-	T(lang, key string, data map[string]any) string
-}
-
 // Options are the Service's dependencies and settings.
 type Options struct {
 	Store      *db.Store
 	SMS        sms.Sender
 	CodeKey    []byte // HMAC key for SMS codes, derived from the master key
 	Notifier   Notifier
-	Text       Translator
+	Text       *i18n.Bundle
 	Logger     *slog.Logger
 	Now        func() time.Time
 	Limits     Limits   // zero fields take DefaultLimits'

@@ -1,8 +1,9 @@
-// Package verifytest builds the world the recipient portal's tests and
-// benchmarks need: a real migrated store, a vault with a fresh key, a
-// delivery Service that submits messages the way the SMTP intake does, a
-// job queue and an SMS gateway that record, and a settable clock.
-package verifytest
+// Package testworld builds the whole-system world that tests and
+// benchmarks of several packages (portal, verify, receipts, bench) share: a
+// real migrated store, a vault with a fresh key, a delivery Service that
+// submits messages the way the SMTP intake does, a job queue and an SMS
+// gateway that record, and a settable clock. It is for tests only.
+package testworld
 
 import (
 	"context"

@@ -1,0 +1,50 @@
+package views
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestMailsRender(t *testing.T) {
+	m, err := ParseMails()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := m.Kinds(), []string{"held", "notify", "sender"}; !slices.Equal(got, want) {
+		t.Fatalf("kinds %v, want %v", got, want)
+	}
+	tr := func(key string) string { return "[" + key + "]" }
+	data := map[string]any{
+		"Lang": "fr", "URL": "https://sluis.example/m/abc?x=1&y=2", "Verify": "reply",
+		"Recipients": []map[string]string{{"Address": "<ann@example.com>", "Reason": "r"}},
+		"Lines":      []map[string]any{{"Line": 2, "Text": "<b>bad</b>", "Reason": "r"}},
+	}
+	for _, kind := range m.Kinds() {
+		text, html, err := m.Render(kind, tr, data)
+		if err != nil {
+			t.Fatalf("%s: %v", kind, err)
+		}
+		for _, s := range []string{text, html} {
+			if !strings.Contains(s, "[mail.footer]") {
+				t.Errorf("%s: no translated footer in %q", kind, s)
+			}
+		}
+		if !strings.Contains(html, `<html lang="fr">`) {
+			t.Errorf("%s: HTML lacks the language", kind)
+		}
+		if strings.Contains(html, "<b>bad</b>") || strings.Contains(html, "<ann@") {
+			t.Errorf("%s: HTML body did not escape the data", kind)
+		}
+	}
+	text, _, err := m.Render("held", tr, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text, "<b>bad</b>") || !strings.Contains(text, "https://sluis.example/m/abc?x=1&y=2") {
+		t.Errorf("the text body must carry data as written:\n%s", text)
+	}
+	if _, _, err := m.Render("nope", tr, data); err == nil {
+		t.Error("an unknown kind rendered")
+	}
+}
