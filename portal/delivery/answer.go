@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"sluis/db"
-	"sluis/portal/intake/mime"
+	"sluis/portal/mime"
 )
 
 // Answer errors; portal shows each as a translated message.

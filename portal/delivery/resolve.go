@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"sluis/db"
-	"sluis/portal/intake/mime"
+	"sluis/portal/mime"
 	"sluis/portal/phone"
 	"sluis/portal/policy"
 )

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"sluis/db"
-	"sluis/portal/intake/mime"
+	"sluis/portal/mime"
 	"sluis/portal/policy"
 )
 
