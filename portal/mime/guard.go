@@ -1,82 +1,31 @@
 package mime
 
-import (
-	"errors"
-	"io"
-)
+import "io"
 
-// errHeaderBudget is what the guard returns once a header has used up its
-// budget. The parsers above it wrap errors with %v, so Parse never tests for
-// this value; it asks the guard (tripped) instead.
-var errHeaderBudget = errors.New("mime: header budget exhausted")
-
-// guard sits between the input and every parser above it.
-//
-// While a header is being read it lets through at most a budget of bytes.
-// textproto.ReadHeader keeps everything it reads, so this bounds the memory a
-// header can cost. go-message only bounds the top-level header; part headers
-// are read from the multipart reader's buffer with no limit at all, which is
-// why the limit lives here, under every layer.
-//
-// The guard also remembers a failure of the input itself, so that a dropped
-// connection is reported as such and not as broken mail.
+// guard sits between the input and every reader above it and remembers a
+// failure of the input itself, so that a dropped connection is reported as
+// such and not as broken mail. (Header sizes are bounded where headers are
+// read, in scanner.header.)
 type guard struct {
-	r       io.Reader
-	limited bool
-	left    int64
-	tripped bool
-	err     error
+	r   io.Reader
+	err error
 }
 
 // Read implements io.Reader.
 func (g *guard) Read(p []byte) (int, error) {
-	if g.limited {
-		if g.left <= 0 {
-			g.tripped = true
-			return 0, errHeaderBudget
-		}
-		if int64(len(p)) > g.left {
-			p = p[:g.left]
-		}
-	}
 	n, err := g.r.Read(p)
-	g.left -= int64(n)
 	if err != nil && err != io.EOF && g.err == nil {
 		g.err = err
 	}
 	return n, err
 }
 
-// startHeader limits the bytes read from now on to budget.
-func (g *guard) startHeader(budget int64) { g.limited, g.left = true, budget }
-
-// endHeader lifts the limit: bodies stream without one.
-func (g *guard) endHeader() { g.limited = false }
-
-// readAhead is the buffer each reading layer may fill beyond what the header
-// parser asked for: the top-level bufio.Reader and one multipart reader per
-// nesting level, each 4 KiB.
-const readAhead = 4096
-
-// headerBudget is the number of input bytes a header at the given multipart
-// depth may consume. The bytes between parts (the boundary line, a preamble,
-// the previous multipart's epilogue) are read at the same time and count too.
-func headerBudget(lim Limits, depth int) int64 {
-	return int64(lim.MaxHeaderBytes) + int64(depth+2)*readAhead
-}
-
-// softEOF turns io.ErrUnexpectedEOF into io.EOF. The multipart reader reports
-// a part that ends with the input, without its closing boundary, that way; a
-// mail reader shows such a part, and so do we.
-type softEOF struct{ r io.Reader }
-
-// Read implements io.Reader.
-func (s softEOF) Read(p []byte) (int, error) {
-	n, err := s.r.Read(p)
-	if err == io.ErrUnexpectedEOF {
-		err = io.EOF
+// errOr returns the input's failure when there was one, else err.
+func (g *guard) errOr(err error) error {
+	if g.err != nil {
+		return g.err
 	}
-	return n, err
+	return err
 }
 
 // meter counts the bytes read through it and keeps the first error other

@@ -1,26 +1,29 @@
 package mime
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/emersion/go-message"
-	"github.com/emersion/go-message/textproto"
 )
 
 // walker visits the MIME tree depth first, as the input arrives, and
 // collects what Parse returns. Multipart nesting is walked by recursion,
 // which MaxDepth bounds.
 type walker struct {
-	lim   Limits
-	sink  Sink
-	g     *guard
-	parts int
-	left  int64    // text and HTML bytes still allowed
-	texts []string // text/plain body parts, in order
-	htmls []string // text/html body parts, in order
-	atts  []Attachment
+	lim     Limits
+	sink    Sink
+	g       *guard
+	s       *scanner
+	parts   int
+	left    int64    // text and HTML bytes still allowed
+	texts   []string // text/plain body parts, in order
+	htmls   []string // text/html body parts, in order
+	atts    []Attachment
+	defects defects
 }
 
 // alternative records which kinds of body a multipart/alternative has given
@@ -45,88 +48,149 @@ func (a *alternative) take(k kind) bool {
 	return true
 }
 
-// entity handles one node of the tree: h is its header, body its raw
-// (still transfer-encoded) body, depth the number of multiparts around it.
-func (w *walker) entity(h message.Header, body io.Reader, depth int, alt *alternative) error {
-	w.parts++
-	if w.parts > w.lim.MaxParts {
-		return errTooManyParts(w.lim)
+// entity handles one node of the tree whose header has been read: its body
+// is the scanner's next section. depth is the number of multiparts around
+// it, path its name in a Defect.
+func (w *walker) entity(h message.Header, depth int, alt *alternative, path string) error {
+	if err := w.count(); err != nil {
+		return err
 	}
 	p := describe(h)
+	w.s.begin()
 	var err error
 	if strings.HasPrefix(p.mediaType, "multipart/") {
-		err = w.multipart(p, body, depth+1)
+		err = w.multipart(p, depth+1, alt, path)
 	} else {
-		err = w.leaf(p, body, alt)
+		err = w.leaf(p, w.s, alt, path)
 	}
 	if err != nil {
 		return err
 	}
-	// Drain what the handler left (an epilogue, bytes after base64 padding)
-	// now, while no header limit applies, rather than inside the next header.
-	if _, err := io.Copy(io.Discard, softEOF{body}); err != nil && w.g.err != nil {
-		return fmt.Errorf("reading the message: %w", w.g.err)
+	// Drain what the handler left: an epilogue, bytes after base64 padding.
+	if _, err := io.Copy(io.Discard, w.s); err != nil {
+		return w.inputErr(err)
 	}
 	return nil
 }
 
-// multipart walks the parts of a multipart entity at the given depth.
-func (w *walker) multipart(p partInfo, body io.Reader, depth int) error {
+// count counts one more entity against MaxParts.
+func (w *walker) count() error {
+	if w.parts++; w.parts > w.lim.MaxParts {
+		return errTooManyParts(w.lim)
+	}
+	return nil
+}
+
+// multipart walks the parts of a multipart entity at the given depth. A
+// multipart that cannot be split (no usable boundary, a boundary that never
+// appears, no part at all) is read as one text part with its raw content.
+func (w *walker) multipart(p partInfo, depth int, alt *alternative, path string) error {
 	if depth > w.lim.MaxDepth {
 		return errTooDeep(w.lim)
 	}
-	if p.params["boundary"] == "" {
-		return errNoParts()
+	boundary := strings.TrimRight(p.params["boundary"], " \t")
+	if boundary == "" || len(boundary) > maxBoundary || strings.ContainsAny(boundary, "\r\n") {
+		w.defects.add(DefectNoBoundary, path)
+		return w.leaf(describe(message.Header{}), w.s, alt, path)
 	}
-	var alt *alternative
+	if w.s.open(boundary) {
+		w.defects.add(DefectBoundaryReused, path)
+	}
+	level := w.s.push(boundary)
+	pre, err := w.preamble()
+	if err != nil {
+		return err
+	}
+	d, ours := w.s.take(level)
+	if !ours || d.close {
+		w.s.pop()
+		w.s.begin() // after a closing line: the epilogue, which entity drains
+		kind := DefectBoundaryNotFound
+		if ours {
+			kind = DefectNoParts
+		}
+		w.defects.add(kind, path)
+		return w.leaf(describe(message.Header{}), bytes.NewReader(pre), alt, path)
+	}
+	var inner *alternative
 	if p.mediaType == "multipart/alternative" {
-		alt = &alternative{}
+		inner = &alternative{}
 	}
-	mr := textproto.NewMultipartReader(body, p.params["boundary"])
-	for n := 0; ; n++ {
-		part, err := w.next(mr, depth, n)
-		if err == io.EOF {
-			return nil
-		}
+	closed, err := w.children(level, depth, inner, path)
+	w.s.pop()
+	if err != nil {
+		return err
+	}
+	if !closed {
+		w.defects.add(DefectUnclosed, path)
+	}
+	// The epilogue ends at a delimiter of a multipart around this one: with
+	// this one closed, a reused boundary belongs to its parent again.
+	w.s.begin()
+	return nil
+}
+
+// maxBoundary is the longest boundary used: RFC 2046 allows 70
+// characters; mail in the wild sometimes has more.
+const maxBoundary = 200
+
+// children reads the parts that follow a multipart's first delimiter and
+// reports whether its closing delimiter came.
+func (w *walker) children(level, depth int, alt *alternative, path string) (bool, error) {
+	for n := 1; ; n++ {
+		where := partPath(path, n)
+		b, err := w.s.header(w.lim.MaxHeaderBytes, false)
 		if err != nil {
-			return err
+			return false, w.headerErr(err)
 		}
-		h := message.Header{Header: part.Header}
-		if err := w.entity(h, softEOF{part}, depth, alt); err != nil {
-			return err
+		switch {
+		case b.fields == 0 && b.end == endDelimiter:
+			if err := w.count(); err != nil {
+				return false, err
+			}
+			w.defects.add(DefectEmptyPart, where)
+		case b.fields == 0 && b.end == endInput:
+		default:
+			if b.end == endText && b.fields == 0 {
+				w.defects.add(DefectNoHeader, where)
+			} else if b.end == endText {
+				w.defects.add(DefectNoBlankLine, where)
+			}
+			if err := w.entity(b.h, depth, alt, where); err != nil {
+				return false, err
+			}
+		}
+		d, ours := w.s.take(level)
+		if !ours || d.close {
+			return ours, nil
 		}
 	}
 }
 
-// next reads the header of part n under the header budget. It returns
-// io.EOF after the last part, also when the input ends without the final
-// boundary (a reader shows what arrived), and a refusal when the multipart
-// has no part at all or cannot be read on.
-func (w *walker) next(mr *textproto.MultipartReader, depth, n int) (*textproto.Part, error) {
-	w.g.startHeader(headerBudget(w.lim, depth))
-	part, err := mr.NextPart()
-	w.g.endHeader()
-	switch {
-	case w.g.tripped:
-		return nil, errHeaderTooBig(w.lim)
-	case w.g.err != nil:
-		return nil, fmt.Errorf("reading the message: %w", w.g.err)
-	case err == nil:
-		return part, nil
-	case err == io.EOF:
-		return nil, io.EOF
-	case n == 0 && truncated(err):
-		return nil, errNoParts()
-	case truncated(err):
-		return nil, io.EOF
+// preamble reads the section before a multipart's first delimiter. It is
+// kept, within what is left of MaxBodyBytes, in case the delimiter never
+// comes and the preamble is all the content there is.
+func (w *walker) preamble() ([]byte, error) {
+	var buf bytes.Buffer
+	_, err := io.Copy(&buf, io.LimitReader(w.s, w.left+1))
+	if err == nil {
+		_, err = io.Copy(io.Discard, w.s)
 	}
-	return nil, refuse(KeyMalformed, err, "A part of the message is malformed, so the message cannot be read whole.")
+	if err != nil {
+		return nil, w.inputErr(err)
+	}
+	return buf.Bytes(), nil
 }
 
-// truncated reports whether the multipart reader stopped because its input
-// ended. textproto formats that error with %v, so its text is all there is
-// to go by; TestCorpus pins it (missing-final-boundary.eml,
-// refuse-boundary-absent.eml).
-func truncated(err error) bool {
-	return strings.HasSuffix(err.Error(), "EOF")
+// inputErr reports a failure of the input while reading a body.
+func (w *walker) inputErr(err error) error {
+	return fmt.Errorf("reading the message: %w", w.g.errOr(err))
+}
+
+// headerErr turns a failure to read a header into what Parse returns.
+func (w *walker) headerErr(err error) error {
+	if errors.Is(err, errHeaderSize) {
+		return errHeaderTooBig(w.lim)
+	}
+	return w.inputErr(err)
 }
