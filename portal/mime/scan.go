@@ -138,8 +138,8 @@ func (s *scanner) match(line []byte) (delimiter, bool) {
 // Read returns the bytes of the current section.
 func (s *scanner) Read(p []byte) (int, error) {
 	n := 0
-	for n < len(p) {
-		if len(s.lead) > 0 || len(s.out) > 0 {
+	for n < len(p) && (s.queued() || !s.ended) {
+		if s.queued() {
 			k := copy(p[n:], s.lead)
 			s.lead = s.lead[k:]
 			n += k
@@ -148,36 +148,11 @@ func (s *scanner) Read(p []byte) (int, error) {
 			n += k
 			continue
 		}
-		if s.ended {
-			break
+		k, err := s.fill(p[n:])
+		n += k
+		if err != nil {
+			return n, err
 		}
-		if len(s.bounds) == 0 && s.back == nil {
-			// No multipart is open: the rest of the input is the section.
-			if len(s.end) > 0 {
-				s.lead, s.end = s.end, nil
-				continue
-			}
-			k, err := s.readRest(p[n:])
-			n += k
-			if err != nil {
-				return n, err
-			}
-			continue
-		}
-		line, all, err := s.next()
-		if len(line) == 0 {
-			s.ended = true
-			if err != io.EOF {
-				return n, err
-			}
-			s.end = nil // the line end of a part cut off by the input's end
-			break
-		}
-		if d, ok := s.endsSection(line, all); ok {
-			s.hit, s.ended, s.end = d, true, nil
-			break
-		}
-		s.content(line, all)
 	}
 	if n == 0 && s.ended {
 		if s.err != nil {
@@ -186,6 +161,36 @@ func (s *scanner) Read(p []byte) (int, error) {
 		return 0, io.EOF
 	}
 	return n, nil
+}
+
+// queued reports whether content waits to be handed out.
+func (s *scanner) queued() bool { return len(s.lead) > 0 || len(s.out) > 0 }
+
+// fill moves the section on. Once no multipart is open, the rest of the
+// input is the section and is read straight into p; otherwise the next
+// line either ends the section or is queued as content.
+func (s *scanner) fill(p []byte) (int, error) {
+	if len(s.bounds) == 0 && s.back == nil {
+		if len(s.end) > 0 {
+			s.lead, s.end = s.end, nil
+			return 0, nil
+		}
+		return s.readRest(p)
+	}
+	line, all, err := s.next()
+	if len(line) == 0 {
+		s.ended, s.end = true, nil // the line end of a part cut off by the input's end
+		if err != io.EOF {
+			return 0, err
+		}
+		return 0, nil
+	}
+	if d, ok := s.endsSection(line, all); ok {
+		s.hit, s.ended, s.end = d, true, nil
+		return 0, nil
+	}
+	s.content(line, all)
+	return 0, nil
 }
 
 // endsSection reports whether a piece of input is a delimiter line.

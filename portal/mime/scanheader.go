@@ -37,57 +37,87 @@ type block struct {
 // may start with an mbox "From " line or stray continuation lines; they are
 // skipped. go-message's ReadHeader is not used: it refuses all of this.
 func (s *scanner) header(budget int, top bool) (block, error) {
-	var b block
-	var fields [][]byte
-	used, cont, skip := 0, false, false
+	r := headerReader{s: s, top: top}
+	used, rest := 0, restNone
 	for {
 		line, all, err := s.next()
 		if len(line) == 0 {
 			if err != io.EOF {
-				return b, err
+				return r.b, err
 			}
-			b.end = endInput
+			r.b.end = endInput
 			break
 		}
 		if used += len(line); used > budget {
-			return b, errHeaderSize
+			return r.b, errHeaderSize
 		}
-		if cont || skip { // the rest of a line longer than the buffer
-			if cont {
-				fields[len(fields)-1] = append(fields[len(fields)-1], line...)
-			}
-			cont, skip = cont && !all, skip && !all
-			continue
+		ended := false
+		switch rest {
+		case restKeep: // the rest of a line longer than the buffer
+			r.extend(line)
+		case restNone:
+			rest, ended = r.line(line, all)
 		}
-		if d, ok := s.match(line); ok && all {
-			s.hit, b.end = d, endDelimiter
+		if ended {
 			break
 		}
-		kind := lineKind(line, all)
-		if kind == lineBlank {
-			b.end = endBlank
-			break
+		if all {
+			rest = restNone
 		}
-		if kind == lineFold && len(fields) > 0 {
-			fields[len(fields)-1] = append(fields[len(fields)-1], line...)
-			cont = !all
-			continue
-		}
-		if top && len(fields) == 0 && (kind == lineFold || kind == lineOther && bytes.HasPrefix(line, []byte("From "))) {
-			b.defects = append(b.defects, leadingKind(kind))
-			skip = !all
-			continue
-		}
-		if kind != lineField {
-			s.unread(line, all)
-			b.end = endText
-			break
-		}
-		fields = append(fields, append([]byte(nil), line...))
-		cont = !all
 	}
-	b.h, b.fields = build(fields), len(fields)
-	return b, nil
+	r.b.h, r.b.fields = build(r.fields), len(r.fields)
+	return r.b, nil
+}
+
+// headerReader is the state of one header block being read.
+type headerReader struct {
+	s      *scanner
+	top    bool
+	fields [][]byte
+	b      block
+}
+
+// rest is what becomes of the rest of a line longer than the buffer.
+type rest int
+
+const (
+	restNone rest = iota // the line was whole: the next piece starts a line
+	restKeep             // it continues the last field
+	restSkip             // it is dropped with the line's start
+)
+
+// fromLine starts the separator line of an mbox file.
+var fromLine = []byte("From ")
+
+// line takes the first piece of a line: it reports what to do with the
+// rest of the line and whether the block has ended.
+func (r *headerReader) line(line []byte, all bool) (rest, bool) {
+	if d, ok := r.s.match(line); ok && all {
+		r.s.hit, r.b.end = d, endDelimiter
+		return restNone, true
+	}
+	switch kind := lineKind(line, all); {
+	case kind == lineBlank:
+		r.b.end = endBlank
+		return restNone, true
+	case kind == lineFold && len(r.fields) > 0:
+		r.extend(line)
+		return restKeep, false
+	case r.top && len(r.fields) == 0 && (kind == lineFold || kind == lineOther && bytes.HasPrefix(line, fromLine)):
+		r.b.defects = append(r.b.defects, leadingKind(kind))
+		return restSkip, false
+	case kind == lineField:
+		r.fields = append(r.fields, append([]byte(nil), line...))
+		return restKeep, false
+	}
+	r.s.unread(line, all)
+	r.b.end = endText
+	return restNone, true
+}
+
+// extend adds a continuation to the last field.
+func (r *headerReader) extend(line []byte) {
+	r.fields[len(r.fields)-1] = append(r.fields[len(r.fields)-1], line...)
 }
 
 func leadingKind(k lineType) string {

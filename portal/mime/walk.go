@@ -90,8 +90,7 @@ func (w *walker) multipart(p partInfo, depth int, alt *alternative, path string)
 	}
 	boundary := strings.TrimRight(p.params["boundary"], " \t")
 	if boundary == "" || len(boundary) > maxBoundary || strings.ContainsAny(boundary, "\r\n") {
-		w.defects.add(DefectNoBoundary, path)
-		return w.leaf(describe(message.Header{}), w.s, alt, path)
+		return w.unsplit(DefectNoBoundary, w.s, alt, path)
 	}
 	if w.s.open(boundary) {
 		w.defects.add(DefectBoundaryReused, path)
@@ -105,12 +104,10 @@ func (w *walker) multipart(p partInfo, depth int, alt *alternative, path string)
 	if !ours || d.close {
 		w.s.pop()
 		w.s.begin() // after a closing line: the epilogue, which entity drains
-		kind := DefectBoundaryNotFound
 		if ours {
-			kind = DefectNoParts
+			return w.unsplit(DefectNoParts, bytes.NewReader(pre), alt, path)
 		}
-		w.defects.add(kind, path)
-		return w.leaf(describe(message.Header{}), bytes.NewReader(pre), alt, path)
+		return w.unsplit(DefectBoundaryNotFound, bytes.NewReader(pre), alt, path)
 	}
 	var inner *alternative
 	if p.mediaType == "multipart/alternative" {
@@ -128,6 +125,13 @@ func (w *walker) multipart(p partInfo, depth int, alt *alternative, path string)
 	// this one closed, a reused boundary belongs to its parent again.
 	w.s.begin()
 	return nil
+}
+
+// unsplit reads a multipart that cannot be split as one text part with its
+// raw content, and records why.
+func (w *walker) unsplit(kind string, raw io.Reader, alt *alternative, path string) error {
+	w.defects.add(kind, path)
+	return w.leaf(describe(message.Header{}), raw, alt, path)
 }
 
 // maxBoundary is the longest boundary used: RFC 2046 allows 70
