@@ -2,6 +2,7 @@ package mime
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -106,6 +107,32 @@ func TestHeaderLines(t *testing.T) {
 		}
 		if m.Subject != tt.subject || m.Text != tt.text || !reflect.DeepEqual(got, tt.defects) {
 			t.Errorf("%s: subject %q, text %q, defects %q", tt.name, m.Subject, m.Text, got)
+		}
+	}
+}
+
+// TestUnsplitMultiparts checks multiparts that cannot be split: their raw
+// content is the text, within MaxBodyBytes.
+func TestUnsplitMultiparts(t *testing.T) {
+	const head = "From: a@b.example\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+	m, err := Parse(strings.NewReader(head+"Only a preamble.\r\n--b--\r\nepilogue\r\n"), DefaultLimits(), nil)
+	if err != nil || m.Text != "Only a preamble." || fmt.Sprint(m.Defects) != "[message: no_parts]" {
+		t.Errorf("closed at once: %q %v, %v", m.Text, m.Defects, err)
+	}
+	long := head + strings.Repeat("x", 200) + "\r\n--c--\r\n"
+	_, err = Parse(strings.NewReader(long), Limits{MaxBodyBytes: 100}, nil)
+	checkRefusal(t, err, KeyBodyTooBig)
+	m, err = Parse(strings.NewReader(long), Limits{MaxBodyBytes: 300}, nil)
+	if err != nil || m.Text != strings.Repeat("x", 200)+"\n--c--" || fmt.Sprint(m.Defects) != "[message: boundary_not_found]" {
+		t.Errorf("boundary never found: %q %v, %v", m.Text, m.Defects, err)
+	}
+	for name, msg := range map[string]string{
+		"preamble": head + strings.Repeat("p", 500) + "\r\n--b\r\n\r\nfits\r\n--b--\r\n",
+		"epilogue": head + "--b\r\n\r\nfits\r\n--b--\r\n" + strings.Repeat("p", 500),
+	} {
+		m, err = Parse(strings.NewReader(msg), Limits{MaxBodyBytes: 100}, nil)
+		if err != nil || m.Text != "fits" || m.Defects != nil {
+			t.Errorf("a long %s does not count: %q %v, %v", name, m.Text, m.Defects, err)
 		}
 	}
 }

@@ -96,18 +96,8 @@ func (w *walker) multipart(p partInfo, depth int, alt *alternative, path string)
 		w.defects.add(DefectBoundaryReused, path)
 	}
 	level := w.s.push(boundary)
-	pre, err := w.preamble()
-	if err != nil {
+	if split, err := w.opened(level, alt, path); !split || err != nil {
 		return err
-	}
-	d, ours := w.s.take(level)
-	if !ours || d.close {
-		w.s.pop()
-		w.s.begin() // after a closing line: the epilogue, which entity drains
-		if ours {
-			return w.unsplit(DefectNoParts, bytes.NewReader(pre), alt, path)
-		}
-		return w.unsplit(DefectBoundaryNotFound, bytes.NewReader(pre), alt, path)
 	}
 	var inner *alternative
 	if p.mediaType == "multipart/alternative" {
@@ -125,6 +115,27 @@ func (w *walker) multipart(p partInfo, depth int, alt *alternative, path string)
 	// this one closed, a reused boundary belongs to its parent again.
 	w.s.begin()
 	return nil
+}
+
+// opened reads the preamble of the multipart at level up to its first
+// delimiter and reports whether parts follow. When the delimiter never
+// comes, or closes the multipart at once, the preamble is all the content
+// there is: it is read as one text part, and the multipart is closed.
+func (w *walker) opened(level int, alt *alternative, path string) (bool, error) {
+	pre, err := w.preamble()
+	if err != nil {
+		return false, err
+	}
+	d, ours := w.s.take(level)
+	if ours && !d.close {
+		return true, nil
+	}
+	w.s.pop()
+	w.s.begin() // after a closing line: the epilogue, which entity drains
+	if ours {
+		return false, w.unsplit(DefectNoParts, bytes.NewReader(pre), alt, path)
+	}
+	return false, w.unsplit(DefectBoundaryNotFound, bytes.NewReader(pre), alt, path)
 }
 
 // unsplit reads a multipart that cannot be split as one text part with its
