@@ -31,6 +31,7 @@ type Message struct {
 	Size            int64
 	ReceiptTo       string // Disposition-Notification-To, when requested
 	Problems        string // JSON list of control-block problems (masked)
+	Defects         string // JSON list of what the MIME parser repaired ({"kind", "where"}); "" for none
 	CreatedAt       time.Time
 	ReleasedAt      time.Time // zero while held
 	ExpiresAt       time.Time
@@ -68,10 +69,10 @@ func (t *Tx) InsertMessage(ctx context.Context, nm *NewMessage) error {
 		released = micros(m.ReleasedAt)
 	}
 	id, err := t.insert(ctx, `INSERT INTO messages (uid, org_id, sender_id, unit_id, state, subject, header_message_id,
-		text_blob, html_blob, size, receipt_to, problems, created_at, released_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		text_blob, html_blob, size, receipt_to, problems, defects, created_at, released_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.UID, m.OrgID, m.SenderID, m.UnitID, m.State, m.Subject, m.HeaderMessageID, m.TextBlob, m.HTMLBlob,
-		m.Size, m.ReceiptTo, m.Problems, micros(m.CreatedAt), released, micros(m.ExpiresAt))
+		m.Size, m.ReceiptTo, m.Problems, m.Defects, micros(m.CreatedAt), released, micros(m.ExpiresAt))
 	if err != nil {
 		return fmt.Errorf("inserting message: %w", err)
 	}
@@ -103,14 +104,14 @@ func boolInt(b bool) int {
 }
 
 const messageColumns = `id, uid, org_id, sender_id, unit_id, state, subject, header_message_id, text_blob, html_blob,
-	size, receipt_to, problems, created_at, released_at, expires_at`
+	size, receipt_to, problems, defects, created_at, released_at, expires_at`
 
 func scanMessage(r interface{ Scan(...any) error }) (Message, error) {
 	var m Message
 	var created, expires int64
 	var released *int64
 	err := r.Scan(&m.ID, &m.UID, &m.OrgID, &m.SenderID, &m.UnitID, &m.State, &m.Subject, &m.HeaderMessageID,
-		&m.TextBlob, &m.HTMLBlob, &m.Size, &m.ReceiptTo, &m.Problems, &created, &released, &expires)
+		&m.TextBlob, &m.HTMLBlob, &m.Size, &m.ReceiptTo, &m.Problems, &m.Defects, &created, &released, &expires)
 	m.CreatedAt, m.ExpiresAt = fromMicros(created), fromMicros(expires)
 	if released != nil {
 		m.ReleasedAt = fromMicros(*released)

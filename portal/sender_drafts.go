@@ -11,6 +11,7 @@ import (
 
 	"sluis/db"
 	"sluis/portal/delivery"
+	"sluis/portal/mime"
 )
 
 // draftRecipient is one recipient row of the draft page, with what the
@@ -148,20 +149,20 @@ func (s *Server) draftPage(c echo.Context, msg db.Message, subject string, entri
 	}
 	v := draftView{baseView: s.base(c, "draft.title"), UID: msg.UID, Subject: subject, Expires: s.when(c, msg.ExpiresAt),
 		WebSending: pol.WebSending, CanSaveOrg: u.Role == db.RoleAdmin, Receipts: receiptsOn(pol), ReceiptRequested: msg.ReceiptTo != ""}
-	var lines []string
+	var lacking []mime.AccessRight
 	for _, rc := range rcpts {
 		r := s.draftRow(c, rc, entries, errs)
 		if r.Problem != "" {
 			v.Lacking++
-			lines = append(lines, "zivver-access-right: "+rc.Address+" sms "+samplePhone(org.Country))
+			lacking = append(lacking, mime.AccessRight{Email: rc.Address, Method: mime.MethodSMS, Phone: samplePhone(org.Country)})
 		}
 		v.Recipients = append(v.Recipients, r)
 	}
 	if err := s.markOverwritten(c, u.OrgID, v.Recipients); err != nil {
 		return draftView{}, err
 	}
-	if len(lines) > 0 {
-		v.ControlBlock = "<!--zivver_headers\n" + strings.Join(lines, "\n") + "\nzivver_headers-->"
+	if len(lacking) > 0 {
+		v.ControlBlock = mime.FormatControlBlock(lacking)
 	}
 	return v, nil
 }

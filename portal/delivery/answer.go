@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"sluis/db"
-	"sluis/portal/intake/mime"
+	"sluis/portal/mime"
 )
 
 // Answer errors; portal shows each as a translated message.
@@ -54,10 +54,9 @@ func (s *Service) Answer(ctx context.Context, in AnswerInput) (db.Message, error
 	if err != nil {
 		return db.Message{}, err
 	}
-	to := mime.Address{Addr: rc.Address}
-	inc := &Incoming{User: in.Sender, Rcpts: []string{rc.Address}, Size: int64(len(in.Text)), Message: &mime.Message{
-		Subject: answerSubject(string(subject)), From: mime.Address{Addr: in.Sender.Email}, To: []mime.Address{to},
-		InReplyTo: orig.HeaderMessageID, Text: in.Text}}
+	msg := mime.Compose(mime.Written{From: mime.Address{Addr: in.Sender.Email}, To: []mime.Address{{Addr: rc.Address}},
+		Subject: answerSubject(string(subject)), Text: in.Text, InReplyTo: orig.HeaderMessageID})
+	inc := &Incoming{User: in.Sender, Rcpts: []string{rc.Address}, Size: int64(len(in.Text)), Message: msg}
 	nm, blobs, err := s.newMessage(ctx, org, inc, []db.Recipient{answerRecipient(rc)}, s.unitSettings(ctx, in.Sender))
 	if err != nil {
 		return db.Message{}, err

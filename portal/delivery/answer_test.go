@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"sluis/db"
-	"sluis/portal/intake/mime"
+	"sluis/portal/mime"
 )
 
 func TestAnswerIsANewReleasedMessageToTheRecipient(t *testing.T) {

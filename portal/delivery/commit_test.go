@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"sluis/db"
-	"sluis/portal/intake/mime"
+	"sluis/portal/mime"
 )
 
 // TestGroupCommitIsolatesAFailure: when one message of a batch cannot be

@@ -14,7 +14,7 @@ import (
 	"sluis/db"
 	"sluis/db/dbtest"
 	"sluis/portal/i18n"
-	"sluis/portal/intake/mime"
+	"sluis/portal/mime"
 	"sluis/portal/secret"
 	"sluis/portal/vault"
 )

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"sluis/db"
-	"sluis/portal/intake/mime"
+	"sluis/portal/mime"
 )
 
 func TestDraftSupersededExpiredAndReminded(t *testing.T) {

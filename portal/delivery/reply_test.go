@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"sluis/db"
-	"sluis/portal/intake/mime"
+	"sluis/portal/mime"
 )
 
 // TestSenderMails renders the three mails a sender gets about a recipient.

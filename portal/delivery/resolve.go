@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"sluis/db"
-	"sluis/portal/intake/mime"
+	"sluis/portal/mime"
 	"sluis/portal/phone"
 	"sluis/portal/policy"
 )
@@ -160,7 +160,7 @@ func lineProblems(cb mime.ControlBlock, rcpts []db.Recipient) []LineProblem {
 	}
 	for _, right := range cb.Rights {
 		if !isRcpt[fold(right.Email)] {
-			out = append(out, LineProblem{Line: right.Line, Text: maskLine("zivver-access-right: " + right.Email + " sms " + right.Phone), Reason: "not_a_recipient"})
+			out = append(out, LineProblem{Line: right.Line, Text: maskLine(right.Text()), Reason: "not_a_recipient"})
 			continue
 		}
 		if _, err := phone.Parse(right.Phone, ""); err != nil {
@@ -169,7 +169,7 @@ func lineProblems(cb mime.ControlBlock, rcpts []db.Recipient) []LineProblem {
 			if errors.As(err, &pe) {
 				reason = pe.Reason
 			}
-			out = append(out, LineProblem{Line: right.Line, Text: maskLine("zivver-access-right: " + right.Email + " sms " + right.Phone), Reason: reason})
+			out = append(out, LineProblem{Line: right.Line, Text: maskLine(right.Text()), Reason: reason})
 		}
 	}
 	return out

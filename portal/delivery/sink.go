@@ -7,7 +7,7 @@ import (
 	"sync"
 
 	"sluis/db"
-	"sluis/portal/intake/mime"
+	"sluis/portal/mime"
 )
 
 // blobSink stores a message's attachments as encrypted blobs while the

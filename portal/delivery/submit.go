@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"sluis/db"
-	"sluis/portal/intake/mime"
+	"sluis/portal/mime"
 	"sluis/portal/policy"
 )
 
@@ -105,6 +105,9 @@ func (s *Service) newMessage(ctx context.Context, org db.Org, in *Incoming, rcpt
 		b, _ := json.Marshal(problems)
 		m.Problems = string(b)
 	}
+	if m.Defects, err = defectsJSON(in.Message.Defects); err != nil {
+		return nil, nil, err
+	}
 	if len(in.Message.DispositionNotificationTo) > 0 {
 		m.ReceiptTo = in.Message.DispositionNotificationTo[0].Addr
 	}
@@ -145,6 +148,19 @@ func (s *Service) finishRows(nm *db.NewMessage, atts []mime.Attachment, now time
 		rc.LinkNonce, rc.TokenHash, rc.StatusAt = nonce, hash, now
 	}
 	return nil
+}
+
+// defectsJSON is what the parser repaired, as stored with the message: kinds
+// and places only, "" when there was nothing to repair.
+func defectsJSON(defects []mime.Defect) (string, error) {
+	if len(defects) == 0 {
+		return "", nil
+	}
+	b, err := json.Marshal(defects)
+	if err != nil {
+		return "", fmt.Errorf("recording the message's defects: %w", err)
+	}
+	return string(b), nil
 }
 
 func held(rcpts []db.Recipient, problems []LineProblem) bool {

@@ -9,7 +9,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"sluis/db"
-	"sluis/portal/intake/mime"
+	"sluis/portal/mime"
 )
 
 // transaction is what DATA works on, copied from the session so that a

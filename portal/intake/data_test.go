@@ -95,6 +95,20 @@ func checkAccepted(t *testing.T, subs []*Submission, blobs int) {
 	}
 }
 
+// TestBrokenStructureAccepted submits a mail that mail readers show although
+// its structure is broken (an empty part, no closing boundary): it is
+// accepted and handed on with its defects, where it used to get 554.
+func TestBrokenStructureAccepted(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	msg := strings.Replace(strings.TrimSuffix(withAttachment(alice), "--b--\r\n"), "--b\r\n", "--b\r\n--b\r\n", 1)
+	must(t, send(e.login(t), alice, []string{"carol@client.example", "bcc@other.example"}, msg))
+	subs, blobs, _ := e.sub.state()
+	checkAccepted(t, subs, blobs)
+	if got := fmt.Sprint(subs[0].Message.Defects); got != "[part 1: empty_part message: closing_boundary_missing]" {
+		t.Errorf("defects %s", got)
+	}
+}
+
 // TestOversize refuses a message over MaxMessageBytes with 552 and deletes
 // the attachment stored before the limit was reached.
 func TestOversize(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 	"sync"
 
 	"sluis/db"
-	"sluis/portal/intake/mime"
+	"sluis/portal/mime"
 )
 
 // fakeSubmitter records submissions and keeps attachment bytes in memory.

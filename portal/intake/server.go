@@ -1,5 +1,5 @@
 // Package intake is the SMTP server through which senders submit mail: AUTH,
-// envelope checks, streaming the message into portal/intake/mime, and handing
+// envelope checks, streaming the message into portal/mime, and handing
 // the result to the delivery layer, which must commit it durably before the
 // sender is told 250.
 //

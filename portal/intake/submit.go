@@ -9,7 +9,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"sluis/db"
-	"sluis/portal/intake/mime"
+	"sluis/portal/mime"
 )
 
 // Submission is one accepted SMTP transaction handed to the delivery layer.

@@ -11,7 +11,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"sluis/db"
-	"sluis/portal/intake/mime"
+	"sluis/portal/mime"
 )
 
 type tempErr struct{}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
-	"sluis/portal/intake/mime"
+	"sluis/portal/mime"
 )
 
 // dataReader sits between go-smtp's DATA reader and the parser. It counts

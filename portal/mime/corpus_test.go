@@ -41,6 +41,7 @@ type corpusCase struct {
 	atts           []wantAtt
 	rights         []string // Control.Rights emails; nil: no block
 	problems       []string // Control.Problems reasons
+	defects        []string // Defects as "where: kind"; nil: none
 	check          func(t *testing.T, m *Message)
 	textIs, htmlIs *string
 }
@@ -93,6 +94,7 @@ func runCorpusCase(t *testing.T, file string, tc corpusCase) {
 	checkBodies(t, m, tc)
 	checkAttachments(t, m, sink, tc.atts)
 	checkControl(t, m.Control, tc.rights, tc.problems)
+	checkDefects(t, m.Defects, tc.defects)
 	if tc.check != nil {
 		tc.check(t, m)
 	}
@@ -188,5 +190,16 @@ func checkControl(t *testing.T, cb ControlBlock, rights, problems []string) {
 	if strings.Join(gotRights, ",") != strings.Join(rights, ",") ||
 		strings.Join(gotProblems, ",") != strings.Join(problems, ",") {
 		t.Errorf("control block: rights %v problems %v; want %v %v", gotRights, gotProblems, rights, problems)
+	}
+}
+
+func checkDefects(t *testing.T, got []Defect, want []string) {
+	t.Helper()
+	var names []string
+	for _, d := range got {
+		names = append(names, d.String())
+	}
+	if strings.Join(names, "; ") != strings.Join(want, "; ") {
+		t.Errorf("defects %q, want %q", names, want)
 	}
 }

@@ -46,17 +46,3 @@ func TestCanonicalLineEnds(t *testing.T) {
 		}
 	}
 }
-
-func TestGuardBudget(t *testing.T) {
-	g := &guard{r: strings.NewReader(strings.Repeat("x", 100))}
-	g.startHeader(10)
-	got, err := io.ReadAll(g)
-	if len(got) != 10 || err != errHeaderBudget || !g.tripped {
-		t.Fatalf("read %d bytes, err %v, tripped %v", len(got), err, g.tripped)
-	}
-	g.endHeader()
-	rest, err := io.ReadAll(g)
-	if len(rest) != 90 || err != nil || g.err != nil {
-		t.Fatalf("after the header: %d bytes, %v, %v", len(rest), err, g.err)
-	}
-}

@@ -158,3 +158,22 @@ func TestLongTagName(t *testing.T) {
 		t.Fatalf("ParseControlBlock = %+v, %q", cb, out)
 	}
 }
+
+// TestFormatControlBlock checks that the block the draft page offers reads
+// back as the rights it was written from, and stays on a line of its own.
+func TestFormatControlBlock(t *testing.T) {
+	rights := []AccessRight{right("alice@example.com", "+31612345678", 1), right("Bob@example.org", "0031 6 1234 5679", 2)}
+	block := FormatControlBlock(rights)
+	want := "<!--zivver_headers\nzivver-access-right: alice@example.com sms +31612345678\n" +
+		"zivver-access-right: Bob@example.org sms 0031 6 1234 5679\nzivver_headers-->"
+	if block != want {
+		t.Fatalf("FormatControlBlock = %q, want %q", block, want)
+	}
+	cb, rest := ParseControlBlock(block + "\nDear Alice,\n")
+	if !reflect.DeepEqual(cb.Rights, rights) || len(cb.Problems) != 0 || rest != "Dear Alice,\n" {
+		t.Fatalf("read back: %+v, rest %q", cb, rest)
+	}
+	if got := (AccessRight{Email: "a@example.com", Phone: "+32470123456"}).Text(); got != "zivver-access-right: a@example.com sms +32470123456" {
+		t.Fatalf("Text without a method = %q", got)
+	}
+}

@@ -40,7 +40,7 @@ type ControlBlock struct {
 // AccessRight is one well-formed zivver-access-right line.
 type AccessRight struct {
 	Email  string // local part as written, domain lower-cased; compare case-insensitively
-	Method string // "sms"
+	Method string // MethodSMS
 	Phone  string // as written (fields joined by one space); not validated here
 	Line   int    // 1-based among the block's non-blank lines
 }
@@ -51,6 +51,32 @@ type LineProblem struct {
 	Text   string // the line as read, at most 200 characters
 	Reason string // malformed, bad_address, unknown_method, duplicate_recipient, too_many_lines, unterminated
 	Email  string // the address the line names, when it could be read
+}
+
+// MethodSMS is the one verification method a block's line can name.
+const MethodSMS = "sms"
+
+// Text writes the right as the line a sender puts in a block,
+// "zivver-access-right: EMAIL sms PHONE"; ParseControlBlock reads it back.
+func (r AccessRight) Text() string {
+	method := r.Method
+	if method == "" {
+		method = MethodSMS
+	}
+	return accessRightKey + ": " + r.Email + " " + method + " " + r.Phone
+}
+
+// FormatControlBlock writes a whole block with one line per right, LF line
+// ends and no line end after the end marker: what the draft page offers a
+// sender to paste at the top of a mail.
+func FormatControlBlock(rights []AccessRight) string {
+	var b strings.Builder
+	b.WriteString(startMarker + "\n")
+	for _, r := range rights {
+		b.WriteString(r.Text() + "\n")
+	}
+	b.WriteString(endMarker)
+	return b.String()
 }
 
 // ParseControlBlock finds the first block in s, parses it, and returns the

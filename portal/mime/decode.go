@@ -5,21 +5,27 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime/quotedprintable"
 	"strings"
 
 	"github.com/emersion/go-message/charset"
 )
 
 // leaf handles a part that is not multipart: a body joins the texts, anything
-// else goes to the Sink.
-func (w *walker) leaf(p partInfo, raw io.Reader, alt *alternative) error {
-	body := decodeTransfer(p.cte, raw)
+// else goes to the Sink. raw is its body, still transfer-encoded.
+func (w *walker) leaf(p partInfo, raw io.Reader, alt *alternative, path string) error {
+	body, known := decodeTransfer(p.cte, raw)
+	if !known {
+		w.defects.add(DefectUnknownEncoding, path)
+	}
 	k := p.kind()
 	if k == kindAttachment || !alt.take(k) {
 		return w.attach(p.info, body)
 	}
-	s, err := w.readBody(toUTF8(p.params["charset"], body))
+	text, known := toUTF8(p.params["charset"], body)
+	if !known {
+		w.defects.add(DefectUnknownCharset, path)
+	}
+	s, err := w.readBody(text)
 	if err != nil {
 		return err
 	}
@@ -89,32 +95,34 @@ func (w *walker) failure(readErr error, sentence string) error {
 	return nil
 }
 
-// decodeTransfer undoes a Content-Transfer-Encoding. 7bit, 8bit, binary, a
-// missing one and an unknown one all pass the bytes through unchanged, as
-// go-message does.
-func decodeTransfer(cte string, r io.Reader) io.Reader {
+// decodeTransfer undoes a Content-Transfer-Encoding and reports whether it
+// knows the encoding. 7bit, 8bit, binary and a missing one pass the bytes
+// through unchanged; so does an unknown one, as go-message does.
+func decodeTransfer(cte string, r io.Reader) (io.Reader, bool) {
 	switch strings.ToLower(strings.TrimSpace(cte)) {
 	case "base64":
-		return endAtCorrupt{base64.NewDecoder(base64.RawStdEncoding, &base64Filter{r: r})}
+		return endAtCorrupt{base64.NewDecoder(base64.RawStdEncoding, &base64Filter{r: r})}, true
 	case "quoted-printable":
-		return quotedprintable.NewReader(r)
+		return newQPReader(r), true
+	case "", "7bit", "8bit", "binary":
+		return r, true
 	}
-	return r
+	return r, false
 }
 
 // toUTF8 converts a text body from its charset with go-message's charset
-// table. An unknown charset keeps the bytes; readBody replaces what is not
-// UTF-8.
-func toUTF8(name string, r io.Reader) io.Reader {
+// table and reports whether it knows the charset. An unknown charset keeps
+// the bytes; readBody replaces what is not UTF-8.
+func toUTF8(name string, r io.Reader) (io.Reader, bool) {
 	switch cs := strings.ToLower(strings.TrimSpace(name)); cs {
 	case "", "utf-8", "utf8", "us-ascii", "ascii":
-		return r
+		return r, true
 	default:
 		if d, err := charset.Reader(cs, r); err == nil {
-			return d
+			return d, true
 		}
 	}
-	return r
+	return r, false
 }
 
 // base64Filter is lenient base64 input, as mail readers are: it drops every

@@ -75,11 +75,9 @@ const (
 	KeyHeaderTooBig = "header_too_big"
 	KeyTooManyParts = "too_many_parts"
 	KeyTooDeep      = "too_deep"
-	KeyNoParts      = "multipart_without_parts"
 	KeyBodyTooBig   = "body_too_big"
 	KeyNotMail      = "not_mail"
 	KeyUndecodable  = "undecodable"
-	KeyMalformed    = "malformed"
 )
 
 // refuse builds a permanent refusal.
@@ -98,11 +96,6 @@ func errTooManyParts(lim Limits) *Error {
 
 func errTooDeep(lim Limits) *Error {
 	return refuse(KeyTooDeep, nil, "The message nests multipart sections more than %d levels deep.", lim.MaxDepth)
-}
-
-func errNoParts() *Error {
-	return refuse(KeyNoParts, nil,
-		"A multipart section of the message has no readable part: its boundary is missing.")
 }
 
 func errBodyTooBig(lim Limits) *Error {

@@ -69,10 +69,10 @@ func (p *blockParser) line(n int, t string) {
 		p.problem(n, t, ReasonMalformed, email)
 	case email == "":
 		p.problem(n, t, ReasonBadAddress, "")
-	case !asciiEqualFold(f[1], "sms"):
+	case !asciiEqualFold(f[1], MethodSMS):
 		p.problem(n, t, ReasonUnknownMethod, email)
 	default:
-		p.add(AccessRight{Email: email, Method: "sms", Phone: strings.Join(f[2:], " "), Line: n}, t)
+		p.add(AccessRight{Email: email, Method: MethodSMS, Phone: strings.Join(f[2:], " "), Line: n}, t)
 	}
 }
 

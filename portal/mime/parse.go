@@ -1,37 +1,40 @@
-// Package mime turns one submitted mail into a Message: its envelope headers,
-// its text and HTML bodies decoded to UTF-8, its attachments handed to a Sink
-// as streams, and the Zivver-style control block read and removed from every
-// body (controlblock.go).
+// Package mime owns Sluis's handling of MIME: it turns one submitted mail
+// into a Message (Parse), reads and writes the Zivver-style control block
+// (controlblock.go), and composes the Message for text written in the web
+// app (Compose). The SMTP intake and delivery both use it; it knows neither.
 //
 // Threat model: the input is untrusted. A signed-in sender (or a mail server
 // relaying for one) may submit broken, hostile or enormous mail. Parse reads
 // the input once, as a stream, and never holds more than the Limits allow:
-// each header block is capped while it is read (go-message caps only the
-// top-level one), the number of parts and the multipart nesting are counted,
-// only text and HTML are kept in memory (capped in total), and attachments go
-// to the Sink without being buffered. go-message's message-ID parser is not
-// used: it is quadratic in the length of a comment.
+// each header block is capped while it is read, the number of parts and the
+// multipart nesting are counted, only text and HTML are kept in memory
+// (capped in total), and attachments go to the Sink without being buffered.
+// go-message's message-ID parser is not used: it is quadratic in the length
+// of a comment.
 //
-// Broken mail that a mail reader would still make sense of is accepted: no
-// Content-Type, an unknown charset or transfer encoding, raw 8-bit headers,
-// mixed CRLF and LF line ends, a missing final boundary, sloppy base64. Mail
-// that exceeds a limit, is malformed beyond reading or is not mail at all is
-// refused with an *Error whose sentence the SMTP layer can return. Nothing is
-// dropped silently: a part that cannot be read refuses the message.
+// Leniency: mail that a mail reader would show is accepted, as the best
+// parsers do: recover, record the defect, keep going. Besides what needs no
+// note (no Content-Type, raw 8-bit headers, mixed CRLF and LF line ends,
+// sloppy base64 and quoted-printable), Parse reads a header that runs into
+// its body without the blank line, a part without a header, empty parts,
+// multiparts that never close or reuse their parent's boundary, and
+// multiparts it cannot split (their content becomes one text part). Each
+// such repair is a Defect in Message.Defects: a kind and a place, never
+// content. Parse refuses, with an *Error whose sentence the SMTP layer can
+// return, only what has no usable header at all or breaks a limit.
 //
 // The HTML is not sanitized here; showing it safely is the portal's job.
 // Filenames are reduced to a base name but remain untrusted text.
 package mime
 
 import (
-	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"time"
 
 	"github.com/emersion/go-message"
-	"github.com/emersion/go-message/textproto"
 )
 
 // Message is what Parse extracted from one mail.
@@ -55,6 +58,7 @@ type Message struct {
 	HTML                      string    // the text/html body, likewise; not sanitized (the portal's job)
 	Attachments               []Attachment
 	Control                   ControlBlock // zero value when the mail has no control block
+	Defects                   []Defect     // what Parse repaired, in order; nil for a well-formed mail
 }
 
 // Address is one mailbox from a header; the domain is lower-cased.
@@ -83,9 +87,6 @@ type Attachment struct {
 	Size int64  // decoded bytes
 }
 
-// topBuffer is the read-ahead of the reader in front of the top-level header.
-const topBuffer = 4096
-
 // Parse reads one message from r. It returns *Error (with a human message and
 // Permanent bool) for mail it must refuse, and a plain error when reading r
 // or the Sink fails. A nil Sink discards attachments (their size is still
@@ -93,47 +94,50 @@ const topBuffer = 4096
 func Parse(r io.Reader, lim Limits, sink Sink) (*Message, error) {
 	lim = lim.withDefaults()
 	g := &guard{r: r}
-	br := bufio.NewReaderSize(&canonical{r: g}, topBuffer)
-	h, err := readTopHeader(g, br, lim)
+	s := newScanner(&canonical{r: g})
+	w := &walker{lim: lim, sink: sink, g: g, s: s, left: lim.MaxBodyBytes}
+	h, err := w.topHeader()
 	if err != nil {
 		return nil, err
 	}
-	w := &walker{lim: lim, sink: sink, g: g, left: lim.MaxBodyBytes}
-	if err := w.entity(h, br, 0, nil); err != nil {
+	if err := w.entity(h, 0, nil, rootPath); err != nil {
 		return nil, err
 	}
 	m := envelope(h)
 	m.Control, m.Text, m.HTML = bodies(w.texts, w.htmls)
 	m.Attachments = w.atts
+	if len(w.defects) > 0 {
+		m.Defects = w.defects
+	}
 	return m, nil
 }
 
-// readTopHeader reads the message header under the header budget and refuses
-// input that is not mail.
-func readTopHeader(g *guard, br *bufio.Reader, lim Limits) (message.Header, error) {
-	g.startHeader(headerBudget(lim, 0))
-	th, err := textproto.ReadHeader(br)
-	g.endHeader()
-	switch {
-	case g.tripped:
-		return message.Header{}, errHeaderTooBig(lim)
-	case g.err != nil:
-		return message.Header{}, fmt.Errorf("reading the message header: %w", g.err)
-	case err != nil:
-		return message.Header{}, refuse(KeyNotMail, err,
-			"The data is not a mail message: its header is malformed.")
+// topHeader reads the message header under the header budget and refuses
+// input that is not mail: no header field at all, or none that mail has.
+func (w *walker) topHeader() (message.Header, error) {
+	b, err := w.s.header(w.lim.MaxHeaderBytes, true)
+	if err != nil {
+		if errors.Is(err, errHeaderSize) {
+			return message.Header{}, errHeaderTooBig(w.lim)
+		}
+		return message.Header{}, fmt.Errorf("reading the message header: %w", w.g.errOr(err))
 	}
-	h := message.Header{Header: th}
-	if h.Len() == 0 {
-		return h, refuse(KeyNotMail, nil, "The data is not a mail message: it has no header.")
+	if b.fields == 0 {
+		return b.h, refuse(KeyNotMail, nil, "The data is not a mail message: it has no header.")
+	}
+	for _, k := range b.defects {
+		w.defects.add(k, rootPath)
+	}
+	if b.end == endText {
+		w.defects.add(DefectNoBlankLine, rootPath)
 	}
 	for _, k := range []string{"From", "Sender", "To", "Cc", "Subject", "Date",
 		"Message-Id", "Mime-Version", "Content-Type"} {
-		if h.Has(k) {
-			return h, nil
+		if b.h.Has(k) {
+			return b.h, nil
 		}
 	}
-	return h, refuse(KeyNotMail, nil,
+	return b.h, refuse(KeyNotMail, nil,
 		"The data is not a mail message: its header has no From, To, Subject or Date field.")
 }
 

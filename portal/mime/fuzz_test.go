@@ -5,8 +5,11 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
+	"regexp"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"unicode/utf8"
 )
 
@@ -60,7 +63,8 @@ func checkBlock(t *testing.T, cb ControlBlock) {
 
 // FuzzParse feeds arbitrary bytes to Parse under small limits: it must
 // never panic, never fail except with a refusal (the input cannot fail),
-// and never return text that is not UTF-8 or still holds a block.
+// never return text that is not UTF-8 or still holds a block, record only
+// known defects, and give the same result however the input is chunked.
 func FuzzParse(f *testing.F) {
 	files, _ := filepath.Glob("testdata/mime/*.eml")
 	for _, name := range files {
@@ -96,7 +100,34 @@ func FuzzParse(f *testing.F) {
 		if holdsMarker(m.Text) || holdsMarker(m.HTML) {
 			t.Fatalf("a control block survived: %q %q", m.Text, m.HTML)
 		}
+		checkDefectList(t, m.Defects)
+		again, err := Parse(iotest.OneByteReader(bytes.NewReader(data)), lim, nil)
+		if err != nil || !reflect.DeepEqual(again, m) {
+			t.Fatalf("read a byte at a time: %+v, %v\nat once: %+v", again, err, m)
+		}
 	})
+}
+
+// defectKinds are the kinds Parse may record.
+var defectKinds = map[string]bool{
+	DefectMboxFromLine: true, DefectHeaderStartsFolded: true, DefectNoBlankLine: true, DefectNoHeader: true,
+	DefectEmptyPart: true, DefectNoBoundary: true, DefectBoundaryNotFound: true, DefectNoParts: true,
+	DefectBoundaryReused: true, DefectUnclosed: true, DefectUnknownCharset: true, DefectUnknownEncoding: true,
+}
+
+// wherePattern is what Defect.Where looks like.
+var wherePattern = regexp.MustCompile(`^(message|part [1-9][0-9]*(\.[1-9][0-9]*)*)$`)
+
+func checkDefectList(t *testing.T, ds []Defect) {
+	t.Helper()
+	if len(ds) > maxDefects || (ds != nil && len(ds) == 0) {
+		t.Fatalf("%d defects", len(ds))
+	}
+	for _, d := range ds {
+		if !defectKinds[d.Kind] || !wherePattern.MatchString(d.Where) {
+			t.Fatalf("bad defect %+v", d)
+		}
+	}
 }
 
 // hostileHeaders are fields near the header limit built to make a parser
