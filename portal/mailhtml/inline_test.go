@@ -337,8 +337,18 @@ func TestInlineStylesLimits(t *testing.T) {
 			t.Fatalf("err = %v, want ErrTooLarge", err)
 		}
 	})
-	t.Run("elements", func(t *testing.T) {
+	t.Run("start tags", func(t *testing.T) {
 		doc := "<style>p{color:red}</style>" + strings.Repeat("<b></b>", maxElements)
+		if _, err := InlineStyles(doc); !errors.Is(err, ErrTooComplex) {
+			t.Fatalf("err = %v, want ErrTooComplex", err)
+		}
+	})
+	t.Run("implied elements", func(t *testing.T) {
+		// 40,000 start tags build 80,000 elements (tbody and tr are implied).
+		doc := "<style>p{color:red}</style>" + strings.Repeat("<table><td></table>", 20_000)
+		if startTags(doc) > maxElements {
+			t.Fatal("the pre-count alone refuses this document")
+		}
 		if _, err := InlineStyles(doc); !errors.Is(err, ErrTooComplex) {
 			t.Fatalf("err = %v, want ErrTooComplex", err)
 		}
@@ -350,10 +360,10 @@ func TestInlineStylesLimits(t *testing.T) {
 		}
 	})
 	t.Run("match work", func(t *testing.T) {
-		// 20,000 elements × 1,001 selectors that can all match is over the
+		// 10,000 elements × 1,000 selectors that can all match is over the
 		// budget; the same sheet over a short letter is not.
-		sheet := "<style>" + strings.Repeat(".a{color:red}", 1001) + "</style>"
-		if _, err := InlineStyles(sheet + strings.Repeat(`<p class=a></p>`, 20_000)); !errors.Is(err, ErrTooComplex) {
+		sheet := "<style>" + strings.Repeat(".a{color:red}", 1000) + "</style>"
+		if _, err := InlineStyles(sheet + strings.Repeat(`<p class=a></p>`, 10_000)); !errors.Is(err, ErrTooComplex) {
 			t.Fatalf("err = %v, want ErrTooComplex", err)
 		}
 		out, err := InlineStyles(sheet + strings.Repeat(`<p class=a></p>`, 100))
@@ -363,7 +373,7 @@ func TestInlineStylesLimits(t *testing.T) {
 	})
 	t.Run("selectors that cannot match cost nothing", func(t *testing.T) {
 		sheet := "<style>" + strings.Repeat(".absent{color:red}", 5000) + "</style>"
-		if _, err := InlineStyles(sheet + strings.Repeat(`<p class=a></p>`, 20_000)); err != nil {
+		if _, err := InlineStyles(sheet + strings.Repeat(`<p class=a></p>`, 10_000)); err != nil {
 			t.Fatal(err)
 		}
 	})
