@@ -231,12 +231,12 @@ func parseSheet(toks []token, rules []rule, nested bool) []rule {
 			continue
 		case css.AtKeywordToken:
 			name := asciiLower(unescape(toks[i].data[1:]))
-			end := scanTo(toks, i+1, css.LeftBraceToken)
+			end := scanTo(toks, i+1, css.LeftBraceToken, css.SemicolonToken)
 			if end == len(toks) {
 				return rules // an at-rule running to the end takes the rest with it
 			}
-			if semi := scanTo(toks[:end], i+1, css.SemicolonToken); semi < end {
-				i = semi + 1 // a statement at-rule: @import, @charset…
+			if toks[end].tt == css.SemicolonToken {
+				i = end + 1 // a statement at-rule: @import, @charset…
 				continue
 			}
 			close := scanTo(toks, end+1, css.RightBraceToken)

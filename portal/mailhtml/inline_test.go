@@ -379,6 +379,38 @@ func TestInlineStylesLimits(t *testing.T) {
 	})
 }
 
+// Sheets shaped to make a parser rescan its input: each must take one
+// pass, so these finish at once (a quadratic parser would take hours).
+func TestInlineStylesLinearShapes(t *testing.T) {
+	const n = 100_000
+	for name, sheet := range map[string]string{
+		"statement at-rules":    strings.Repeat("@a;", n) + "{}",
+		"nested colour calls":   "p{color:" + strings.Repeat("rgb(", n) + "}",
+		"nested functions":      "p{color:" + strings.Repeat("a(", n) + "}",
+		"unclosed blocks":       strings.Repeat("p{", n),
+		"unclosed brackets":     strings.Repeat("p[", n) + "{color:red}",
+		"selector lists":        strings.Repeat("p,", n) + "p{color:red}",
+		"long compound":         strings.Repeat(".a", n) + "{color:red}",
+		"declarations":          "p{" + strings.Repeat("color:red;", n) + "}",
+		"unclosed url":          "p{color:" + strings.Repeat("url(", n) + "}",
+		"nested media":          strings.Repeat("@media screen{", n),
+		"comments and escapes":  strings.Repeat(`/*x*/\72`, n),
+		"important everywhere":  "p{" + strings.Repeat("color:red!important;", n) + "}",
+		"attribute selectors":   strings.Repeat(`[a="b"]`, n) + "{color:red}",
+		"combinator chains":     strings.Repeat("p>", n) + "p{color:red}",
+		"many small rules":      strings.Repeat("p{color:red}", n/4),
+		"brace and paren mixes": strings.Repeat("({[", n) + strings.Repeat(")}]", n),
+	} {
+		t.Run(name, func(t *testing.T) {
+			out, err := InlineStyles("<style>" + sheet + "</style><p>x</p>")
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertInlined(t, out)
+		})
+	}
+}
+
 // outlookLetter is testdata/letter.html grown to about size bytes by
 // repeating its table rows and paragraphs, as long letters do.
 func outlookLetter(tb testing.TB, size int) string {
