@@ -27,10 +27,10 @@ var (
 )
 
 // Bounds on one InlineStyles call. maxMatchWork counts, for every selector
-// that can match at all, the elements times its compounds plus its rule's
-// declarations: the tests it may make and the declarations it may set,
-// each a constant cost. A 50 KB Outlook letter needs about a hundred
-// thousand.
+// that can match at all, the elements times the selector's cost plus its
+// rule's declarations: the tests it may make and the declarations it may
+// set, each bounded. A 50 KB Outlook letter (about a thousand elements)
+// needs some thirty-five thousand; a large newsletter a few million.
 const (
 	maxInlineInput = 2 << 20
 	maxElements    = 50_000
@@ -382,6 +382,19 @@ func parseSelector(toks []token) (selector, bool) {
 	return s, true
 }
 
+// cost bounds what testing the selector on one element costs, in rough
+// units of a short comparison: an id or class is looked for among at most
+// maxClasses, an attribute among maxAttrScan with a value of at most
+// maxAttrMatch bytes.
+func (s *selector) cost() int {
+	n := 0
+	for i := range s.parts {
+		p := &s.parts[i]
+		n += 1 + len(p.ids) + len(p.classes) + 8*len(p.attrs)
+	}
+	return n
+}
+
 func boolInt(b bool) int {
 	if b {
 		return 1
@@ -518,12 +531,16 @@ func (c *compound) matches(e *element) bool {
 	return true
 }
 
-// maxAttrMatch bounds the attribute value an [attr…] test reads, so one
-// long attribute cannot make every test of a hostile sheet costly.
-const maxAttrMatch = 1 << 10
+// maxAttrScan and maxAttrMatch bound the attributes an [attr…] test looks
+// at and the length of value it reads, so that an element with thousands
+// of attributes or a long one cannot make each test of a sheet costly.
+const (
+	maxAttrScan  = 16
+	maxAttrMatch = 1 << 10
+)
 
 func (a *attrSel) matches(n *html.Node) bool {
-	for _, at := range n.Attr {
+	for _, at := range n.Attr[:min(len(n.Attr), maxAttrScan)] {
 		if at.Namespace != "" || asciiLower(at.Key) != a.name {
 			continue
 		}
@@ -623,7 +640,7 @@ func match(els []element, rules []rule) ([]styleSet, error) {
 			if !present.possible(sel) {
 				continue
 			}
-			work += len(els) * (len(sel.parts) + len(rules[r].decls))
+			work += len(els) * (sel.cost() + len(rules[r].decls))
 			if work > maxMatchWork {
 				return nil, ErrTooComplex
 			}

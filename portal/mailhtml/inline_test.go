@@ -371,6 +371,19 @@ func TestInlineStylesLimits(t *testing.T) {
 			t.Fatalf("a short letter with the same sheet: %v", err)
 		}
 	})
+	t.Run("attributes looked at", func(t *testing.T) {
+		var attrs strings.Builder
+		for i := range maxAttrScan {
+			fmt.Fprintf(&attrs, " a%d", i)
+		}
+		out, err := InlineStyles(`<style>[a0]{color:red} [data-x]{font-weight:bold}</style><p` + attrs.String() + ` data-x>x</p>`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := lastStyle(t, out, "p"); got != "color: red" {
+			t.Fatalf("style %q: an attribute past the first %d was looked at", got, maxAttrScan)
+		}
+	})
 	t.Run("selectors that cannot match cost nothing", func(t *testing.T) {
 		sheet := "<style>" + strings.Repeat(".absent{color:red}", 5000) + "</style>"
 		if _, err := InlineStyles(sheet + strings.Repeat(`<p class=a></p>`, 10_000)); err != nil {
