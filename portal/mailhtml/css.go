@@ -64,7 +64,7 @@ func FilterStyle(decls string) string {
 		return ""
 	}
 	var b strings.Builder
-	for _, d := range parseDeclarations(lex(decls)) {
+	for _, d := range parseDeclarations(lexCSS(decls)) {
 		if b.Len() > 0 {
 			b.WriteString("; ")
 		}
@@ -94,35 +94,35 @@ func FilterStyle(decls string) string {
 // 8 KB of "url(" costs it seconds), while the canonical text written by
 // this package is cheap for it.
 func AllowSafeStyles(p *bluemonday.Policy) {
-	for name, rule := range properties {
+	for name, judge := range properties {
 		p.AllowStyles(name).MatchingHandler(func(value string) bool {
 			if len(value) > maxStyleLen || strings.ContainsRune(value, '\\') {
 				return false
 			}
-			toks := lex(value)
+			toks := lexCSS(value)
 			for _, t := range toks {
 				if t.tt == css.CommentToken {
 					return false
 				}
 			}
-			_, ok := filterValue(rule, trimSpace(toks))
+			_, ok := filterValue(judge, trimSpace(toks))
 			return ok
 		}).Globally()
 	}
 }
 
-// token is one CSS token; data is a slice of the lexed string.
-type token struct {
+// cssToken is one CSS token; data is a slice of the lexed string.
+type cssToken struct {
 	tt   css.TokenType
 	data string
 }
 
-// lex splits s into CSS tokens (CSS Syntax Level 3, which is what browsers
+// lexCSS splits s into CSS tokens (CSS Syntax Level 3, which is what browsers
 // follow). Comments are kept so callers can refuse them; every other
 // consumer skips them.
-func lex(s string) []token {
+func lexCSS(s string) []cssToken {
 	l := css.NewLexer(parse.NewInputString(s))
-	toks := make([]token, 0, len(s)/4+1)
+	toks := make([]cssToken, 0, len(s)/4+1)
 	off := 0
 	for {
 		tt, data := l.Next()
@@ -131,7 +131,7 @@ func lex(s string) []token {
 		}
 		// The lexer hands out consecutive pieces of its input, so the
 		// token is also s[off:off+len(data)]: no copy per token.
-		toks = append(toks, token{tt, s[off : off+len(data)]})
+		toks = append(toks, cssToken{tt, s[off : off+len(data)]})
 		off += len(data)
 	}
 }
@@ -146,7 +146,7 @@ type declaration struct {
 
 // parseDeclarations reads a declaration list (CSS Syntax §5.4.5) and
 // returns the allowed declarations, in order, with canonical values.
-func parseDeclarations(toks []token) []declaration {
+func parseDeclarations(toks []cssToken) []declaration {
 	var out []declaration
 	for len(toks) > 0 {
 		end := scanTo(toks, 0, css.SemicolonToken)
@@ -162,13 +162,13 @@ func parseDeclarations(toks []token) []declaration {
 }
 
 // parseDeclaration reads "name : value [!important]" and filters it.
-func parseDeclaration(toks []token) (declaration, bool) {
+func parseDeclaration(toks []cssToken) (declaration, bool) {
 	toks = trimSpace(toks)
 	if len(toks) < 3 || toks[0].tt != css.IdentToken {
 		return declaration{}, false
 	}
 	prop := asciiLower(unescape(toks[0].data))
-	rule, ok := properties[prop]
+	judge, ok := properties[prop]
 	if !ok {
 		return declaration{}, false
 	}
@@ -177,7 +177,7 @@ func parseDeclaration(toks []token) (declaration, bool) {
 		return declaration{}, false
 	}
 	value, important := cutImportant(trimSpace(rest[1:]))
-	v, ok := filterValue(rule, value)
+	v, ok := filterValue(judge, value)
 	if !ok {
 		return declaration{}, false
 	}
@@ -185,7 +185,7 @@ func parseDeclaration(toks []token) (declaration, bool) {
 }
 
 // cutImportant removes a trailing "!important" and reports it.
-func cutImportant(toks []token) ([]token, bool) {
+func cutImportant(toks []cssToken) ([]cssToken, bool) {
 	n := len(toks)
 	if n < 2 || toks[n-1].tt != css.IdentToken || asciiLower(unescape(toks[n-1].data)) != "important" {
 		return toks, false
@@ -199,18 +199,18 @@ func cutImportant(toks []token) ([]token, bool) {
 
 // filterValue turns a value's tokens into components and lets the
 // property's rule judge them; the rule writes the canonical text.
-func filterValue(rule valueRule, toks []token) (string, bool) {
+func filterValue(judge valueRule, toks []cssToken) (string, bool) {
 	cs, ok := components(toks)
 	if !ok || len(cs) == 0 {
 		return "", false
 	}
-	return rule(cs)
+	return judge(cs)
 }
 
 // scanTo returns the index of the first token of type stop (or also, if
 // given, stop2) at nesting depth zero, or len(toks). Blocks and functions
 // nest as in CSS Syntax §5.4.7: only the matching closer ends them.
-func scanTo(toks []token, from int, stop css.TokenType, stop2 ...css.TokenType) int {
+func scanTo(toks []cssToken, from int, stop css.TokenType, stop2 ...css.TokenType) int {
 	var open []css.TokenType
 	for i := from; i < len(toks); i++ {
 		tt := toks[i].tt
@@ -234,7 +234,7 @@ func scanTo(toks []token, from int, stop css.TokenType, stop2 ...css.TokenType) 
 }
 
 // trimSpace drops whitespace and comment tokens at both ends.
-func trimSpace(toks []token) []token {
+func trimSpace(toks []cssToken) []cssToken {
 	for len(toks) > 0 && isBlank(toks[0].tt) {
 		toks = toks[1:]
 	}
@@ -277,7 +277,7 @@ const maxComponents = 32
 
 // components reads a value's tokens. Any token outside the small set a
 // kept value can be made of fails the whole value.
-func components(toks []token) ([]comp, bool) {
+func components(toks []cssToken) ([]comp, bool) {
 	var cs []comp
 	for i := 0; i < len(toks); i++ {
 		t := toks[i]
@@ -289,13 +289,13 @@ func components(toks []token) ([]comp, bool) {
 			text := unescape(t.data)
 			c = comp{kind: kIdent, text: text, key: asciiLower(text)}
 		case css.NumberToken:
-			v, ok := number(t.data)
+			v, ok := parseNumber(t.data)
 			if !ok {
 				return nil, false
 			}
 			c = comp{kind: kNumber, text: formatNum(v), num: v}
 		case css.PercentageToken:
-			v, ok := number(t.data[:len(t.data)-1])
+			v, ok := parseNumber(t.data[:len(t.data)-1])
 			if !ok {
 				return nil, false
 			}
@@ -343,8 +343,8 @@ func components(toks []token) ([]comp, bool) {
 	return cs, true
 }
 
-// number parses a CSS number; NaN, infinities and absurd sizes fail.
-func number(s string) (float64, bool) {
+// parseNumber parses a CSS number; NaN, infinities and absurd sizes fail.
+func parseNumber(s string) (float64, bool) {
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsNaN(v) || math.Abs(v) > 1e6 {
 		return 0, false
@@ -373,7 +373,7 @@ var pxPer = map[string]float64{
 // dimension reads a number with a unit (tdewolff lexes "-5.4pt" whole).
 func dimension(s string) (comp, bool) {
 	n := numberPrefix(s)
-	v, ok := number(s[:n])
+	v, ok := parseNumber(s[:n])
 	if !ok {
 		return comp{}, false
 	}
@@ -440,7 +440,7 @@ var colorFunctions = map[string]bool{"rgb": true, "rgba": true, "hsl": true, "hs
 
 // colorFunction accepts rgb()/rgba()/hsl()/hsla() with three or four
 // plain numeric arguments and writes it anew.
-func colorFunction(name string, args []token) (comp, bool) {
+func colorFunction(name string, args []cssToken) (comp, bool) {
 	fn := asciiLower(unescape(strings.TrimSuffix(name, "(")))
 	if !colorFunctions[fn] {
 		return comp{}, false
@@ -595,48 +595,48 @@ type valueRule func(cs []comp) (string, bool)
 var properties = map[string]valueRule{
 	"color":            one(isColor),
 	"background-color": one(isColor),
-	"background":       background,
+	"background":       backgroundRule,
 
-	"font":         font,
-	"font-family":  fontFamily,
-	"font-size":    fontSize.one(),
+	"font":         fontRule,
+	"font-family":  fontFamilyRule,
+	"font-size":    lenFontSize.one(),
 	"font-weight":  one(isFontWeight),
-	"font-style":   one(words("normal", "italic", "oblique")),
-	"font-variant": one(words("normal", "small-caps")),
-	"line-height":  lineHeight.one(),
+	"font-style":   one(keywords("normal", "italic", "oblique")),
+	"font-variant": one(keywords("normal", "small-caps")),
+	"line-height":  lenLineHeight.one(),
 
-	"text-align":      one(words("left", "right", "center", "justify", "start", "end")),
-	"text-decoration": textDecoration,
-	"text-transform":  one(words("none", "capitalize", "uppercase", "lowercase")),
-	"text-indent":     indent.one(),
-	"letter-spacing":  spacing.one(),
-	"word-spacing":    spacing.one(),
-	"white-space":     one(words("normal", "nowrap", "pre", "pre-wrap", "pre-line")),
-	"direction":       one(words("ltr", "rtl")),
+	"text-align":      one(keywords("left", "right", "center", "justify", "start", "end")),
+	"text-decoration": textDecorationRule,
+	"text-transform":  one(keywords("none", "capitalize", "uppercase", "lowercase")),
+	"text-indent":     lenIndent.one(),
+	"letter-spacing":  lenSpacing.one(),
+	"word-spacing":    lenSpacing.one(),
+	"white-space":     one(keywords("normal", "nowrap", "pre", "pre-wrap", "pre-line")),
+	"direction":       one(keywords("ltr", "rtl")),
 
-	"margin":         sides(margin.accepts),
-	"margin-top":     margin.one(),
-	"margin-right":   margin.one(),
-	"margin-bottom":  margin.one(),
-	"margin-left":    margin.one(),
-	"padding":        sides(padding.accepts),
-	"padding-top":    padding.one(),
-	"padding-right":  padding.one(),
-	"padding-bottom": padding.one(),
-	"padding-left":   padding.one(),
+	"margin":         sides(lenMargin.accepts),
+	"margin-top":     lenMargin.one(),
+	"margin-right":   lenMargin.one(),
+	"margin-bottom":  lenMargin.one(),
+	"margin-left":    lenMargin.one(),
+	"padding":        sides(lenPadding.accepts),
+	"padding-top":    lenPadding.one(),
+	"padding-right":  lenPadding.one(),
+	"padding-bottom": lenPadding.one(),
+	"padding-left":   lenPadding.one(),
 
-	"border":              border,
-	"border-top":          border,
-	"border-right":        border,
-	"border-bottom":       border,
-	"border-left":         border,
-	"border-width":        sides(borderWidth.accepts),
+	"border":              borderRule,
+	"border-top":          borderRule,
+	"border-right":        borderRule,
+	"border-bottom":       borderRule,
+	"border-left":         borderRule,
+	"border-width":        sides(lenBorderWidth.accepts),
 	"border-style":        sides(isBorderStyle),
 	"border-color":        sides(isColor),
-	"border-top-width":    borderWidth.one(),
-	"border-right-width":  borderWidth.one(),
-	"border-bottom-width": borderWidth.one(),
-	"border-left-width":   borderWidth.one(),
+	"border-top-width":    lenBorderWidth.one(),
+	"border-right-width":  lenBorderWidth.one(),
+	"border-bottom-width": lenBorderWidth.one(),
+	"border-left-width":   lenBorderWidth.one(),
 	"border-top-style":    one(isBorderStyle),
 	"border-right-style":  one(isBorderStyle),
 	"border-bottom-style": one(isBorderStyle),
@@ -645,29 +645,29 @@ var properties = map[string]valueRule{
 	"border-right-color":  one(isColor),
 	"border-bottom-color": one(isColor),
 	"border-left-color":   one(isColor),
-	"border-radius":       sides(radius.accepts),
+	"border-radius":       sides(lenRadius.accepts),
 
-	"width":      width.one(),
-	"min-width":  width.one(),
-	"max-width":  maxWidth.one(),
-	"height":     height.one(),
-	"min-height": height.one(),
-	"max-height": maxHeight.one(),
-	"display": one(words("block", "inline", "inline-block", "list-item", "none",
+	"width":      lenWidth.one(),
+	"min-width":  lenWidth.one(),
+	"max-width":  lenMaxWidth.one(),
+	"height":     lenHeight.one(),
+	"min-height": lenHeight.one(),
+	"max-height": lenMaxHeight.one(),
+	"display": one(keywords("block", "inline", "inline-block", "list-item", "none",
 		"table", "inline-table", "table-row-group", "table-header-group", "table-footer-group",
 		"table-row", "table-cell", "table-column-group", "table-column", "table-caption")),
-	"float":    one(words("left", "right", "none")),
-	"clear":    one(words("left", "right", "both", "none")),
-	"position": one(words("static", "relative")),
+	"float":    one(keywords("left", "right", "none")),
+	"clear":    one(keywords("left", "right", "both", "none")),
+	"position": one(keywords("static", "relative")),
 
-	"list-style":          listStyle,
+	"list-style":          listStyleRule,
 	"list-style-type":     one(isListType),
-	"list-style-position": one(words("inside", "outside")),
+	"list-style-position": one(keywords("inside", "outside")),
 
-	"border-collapse": one(words("collapse", "separate")),
-	"border-spacing":  upTo(2, borderSpacing.accepts),
-	"table-layout":    one(words("auto", "fixed")),
-	"vertical-align":  verticalAlign.one(),
+	"border-collapse": one(keywords("collapse", "separate")),
+	"border-spacing":  upTo(2, lenBorderSpacing.accepts),
+	"table-layout":    one(keywords("auto", "fixed")),
+	"vertical-align":  lenVerticalAlign.one(),
 }
 
 // propertyIDs numbers the allowlist (fewer than 128 properties), so the
@@ -691,22 +691,22 @@ type span struct {
 }
 
 var (
-	fontSize = span{maxPx: 200, maxPct: 500, words: []string{
+	lenFontSize = span{maxPx: 200, maxPct: 500, words: []string{
 		"xx-small", "x-small", "small", "medium", "large", "x-large", "xx-large", "smaller", "larger"}}
-	lineHeight    = span{maxPx: 400, maxPct: 1000, maxNum: 10, words: []string{"normal"}}
-	indent        = span{minPx: -100, maxPx: 400, maxPct: 50}
-	spacing       = span{minPx: -10, maxPx: 50, words: []string{"normal"}}
-	margin        = span{maxPx: 400, maxPct: 50, words: []string{"auto"}}
-	padding       = span{maxPx: 400, maxPct: 50}
-	borderWidth   = span{maxPx: 20, words: []string{"thin", "medium", "thick"}}
-	radius        = span{maxPx: 400, maxPct: 50}
-	width         = span{maxPx: 2000, maxPct: 100, words: []string{"auto"}}
-	maxWidth      = span{maxPx: 2000, maxPct: 100, words: []string{"none"}}
-	height        = span{maxPx: 4000, maxPct: 100, words: []string{"auto"}}
-	maxHeight     = span{maxPx: 4000, maxPct: 100, words: []string{"none"}}
-	borderSpacing = span{maxPx: 100}
-	bgPosition    = span{maxPx: 2000, maxPct: 100}
-	verticalAlign = span{minPx: -50, maxPx: 50, minPct: -100, maxPct: 100, words: []string{
+	lenLineHeight    = span{maxPx: 400, maxPct: 1000, maxNum: 10, words: []string{"normal"}}
+	lenIndent        = span{minPx: -100, maxPx: 400, maxPct: 50}
+	lenSpacing       = span{minPx: -10, maxPx: 50, words: []string{"normal"}}
+	lenMargin        = span{maxPx: 400, maxPct: 50, words: []string{"auto"}}
+	lenPadding       = span{maxPx: 400, maxPct: 50}
+	lenBorderWidth   = span{maxPx: 20, words: []string{"thin", "medium", "thick"}}
+	lenRadius        = span{maxPx: 400, maxPct: 50}
+	lenWidth         = span{maxPx: 2000, maxPct: 100, words: []string{"auto"}}
+	lenMaxWidth      = span{maxPx: 2000, maxPct: 100, words: []string{"none"}}
+	lenHeight        = span{maxPx: 4000, maxPct: 100, words: []string{"auto"}}
+	lenMaxHeight     = span{maxPx: 4000, maxPct: 100, words: []string{"none"}}
+	lenBorderSpacing = span{maxPx: 100}
+	lenBgPosition    = span{maxPx: 2000, maxPct: 100}
+	lenVerticalAlign = span{minPx: -50, maxPx: 50, minPct: -100, maxPct: 100, words: []string{
 		"baseline", "sub", "super", "text-top", "text-bottom", "middle", "top", "bottom"}}
 )
 
@@ -747,20 +747,20 @@ func upTo(n int, ok func(comp) bool) valueRule {
 				return "", false
 			}
 		}
-		return join(cs), true
+		return joinComps(cs), true
 	}
 }
 
-// words accepts one of the given keywords.
-func words(ws ...string) func(comp) bool {
+// keywords accepts one of the given keywords.
+func keywords(ws ...string) func(comp) bool {
 	return func(c comp) bool {
 		return c.kind == kIdent && slices.Contains(ws, c.key)
 	}
 }
 
-// join writes components canonically: keywords lower-cased, commas and
+// joinComps writes components canonically: keywords lower-cased, commas and
 // slashes spaced as a browser would serialise them.
-func join(cs []comp) string {
+func joinComps(cs []comp) string {
 	var b strings.Builder
 	for i, c := range cs {
 		switch {
@@ -803,27 +803,27 @@ func isColor(c comp) bool {
 	return false
 }
 
-var isBorderStyle = words("none", "hidden", "dotted", "dashed", "solid", "double", "groove", "ridge", "inset", "outset")
+var isBorderStyle = keywords("none", "hidden", "dotted", "dashed", "solid", "double", "groove", "ridge", "inset", "outset")
 
-var isListType = words("disc", "circle", "square", "decimal", "decimal-leading-zero", "lower-roman", "upper-roman",
+var isListType = keywords("disc", "circle", "square", "decimal", "decimal-leading-zero", "lower-roman", "upper-roman",
 	"lower-alpha", "upper-alpha", "lower-latin", "upper-latin", "lower-greek", "none")
 
 func isFontWeight(c comp) bool {
 	if c.kind == kNumber {
 		return 1 <= c.num && c.num <= 1000
 	}
-	return words("normal", "bold", "bolder", "lighter")(c)
+	return keywords("normal", "bold", "bolder", "lighter")(c)
 }
 
-// border is the shorthand: at most one width, one style and one colour.
-func border(cs []comp) (string, bool) {
+// borderRule is the shorthand: at most one width, one style and one colour.
+func borderRule(cs []comp) (string, bool) {
 	var width, style, color bool
 	for _, c := range cs {
 		var seen *bool
 		switch {
 		case isBorderStyle(c):
 			seen = &style
-		case borderWidth.accepts(c):
+		case lenBorderWidth.accepts(c):
 			seen = &width
 		case isColor(c):
 			seen = &color
@@ -835,13 +835,13 @@ func border(cs []comp) (string, bool) {
 		}
 		*seen = true
 	}
-	return join(cs), true
+	return joinComps(cs), true
 }
 
-// textDecoration takes lines (or none), a line style and a colour.
-func textDecoration(cs []comp) (string, bool) {
-	lines := words("underline", "overline", "line-through")
-	lineStyle := words("solid", "double", "dotted", "dashed", "wavy")
+// textDecorationRule takes lines (or none), a line style and a colour.
+func textDecorationRule(cs []comp) (string, bool) {
+	lines := keywords("underline", "overline", "line-through")
+	lineStyle := keywords("solid", "double", "dotted", "dashed", "wavy")
 	var none, style, color bool
 	seenLines := map[string]bool{}
 	for _, c := range cs {
@@ -858,55 +858,55 @@ func textDecoration(cs []comp) (string, bool) {
 			return "", false
 		}
 	}
-	return join(cs), true
+	return joinComps(cs), true
 }
 
-// listStyle takes a marker type and a position, never an image.
-func listStyle(cs []comp) (string, bool) {
+// listStyleRule takes a marker type and a position, never an image.
+func listStyleRule(cs []comp) (string, bool) {
 	var kind, pos bool
 	for _, c := range cs {
 		switch {
 		case isListType(c) && !kind:
 			kind = true
-		case words("inside", "outside")(c) && !pos:
+		case keywords("inside", "outside")(c) && !pos:
 			pos = true
 		default:
 			return "", false
 		}
 	}
-	return join(cs), true
+	return joinComps(cs), true
 }
 
-var bgWords = words("none", "repeat", "no-repeat", "repeat-x", "repeat-y", "scroll", "fixed", "local",
+var bgWords = keywords("none", "repeat", "no-repeat", "repeat-x", "repeat-y", "scroll", "fixed", "local",
 	"top", "bottom", "left", "right", "center")
 
-// background keeps a colour and the keywords and positions that go with
+// backgroundRule keeps a colour and the keywords and positions that go with
 // no image; an image, gradient or url() fails at the component stage.
-func background(cs []comp) (string, bool) {
+func backgroundRule(cs []comp) (string, bool) {
 	if len(cs) > 8 {
 		return "", false
 	}
 	var color bool
 	for _, c := range cs {
 		switch {
-		case bgWords(c), bgPosition.accepts(c):
+		case bgWords(c), lenBgPosition.accepts(c):
 		case isColor(c) && !color:
 			color = true
 		default:
 			return "", false
 		}
 	}
-	return join(cs), true
+	return joinComps(cs), true
 }
 
-var genericFamilies = words("serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui")
+var genericFamilies = keywords("serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui")
 
 // maxFamilies bounds a font-family list.
 const maxFamilies = 16
 
-// fontFamily takes a comma-separated list of quoted names, runs of bare
+// fontFamilyRule takes a comma-separated list of quoted names, runs of bare
 // words (joined and quoted) and generic families (kept bare).
-func fontFamily(cs []comp) (string, bool) {
+func fontFamilyRule(cs []comp) (string, bool) {
 	var names []string
 	for len(cs) > 0 {
 		end := 0
@@ -952,29 +952,29 @@ func familyName(cs []comp) (string, bool) {
 	return c.text, ok
 }
 
-var fontPrefix = words("normal", "italic", "oblique", "small-caps", "bold", "bolder", "lighter")
+var fontPrefix = keywords("normal", "italic", "oblique", "small-caps", "bold", "bolder", "lighter")
 
-// font is the shorthand: [style variant weight] size[/line-height] family.
-func font(cs []comp) (string, bool) {
+// fontRule is the shorthand: [style variant weight] size[/line-height] family.
+func fontRule(cs []comp) (string, bool) {
 	var b strings.Builder
 	i := 0
 	for ; i < len(cs) && i < 3 && (fontPrefix(cs[i]) || (cs[i].kind == kNumber && isFontWeight(cs[i]))); i++ {
-		b.WriteString(join(cs[i : i+1]))
+		b.WriteString(joinComps(cs[i : i+1]))
 		b.WriteByte(' ')
 	}
-	if i == len(cs) || !fontSize.accepts(cs[i]) {
+	if i == len(cs) || !lenFontSize.accepts(cs[i]) {
 		return "", false
 	}
-	b.WriteString(join(cs[i : i+1]))
+	b.WriteString(joinComps(cs[i : i+1]))
 	i++
 	if i < len(cs) && cs[i].kind == kSlash {
-		if i+1 == len(cs) || !lineHeight.accepts(cs[i+1]) {
+		if i+1 == len(cs) || !lenLineHeight.accepts(cs[i+1]) {
 			return "", false
 		}
-		b.WriteString(" / " + join(cs[i+1:i+2]))
+		b.WriteString(" / " + joinComps(cs[i+1:i+2]))
 		i += 2
 	}
-	family, ok := fontFamily(cs[i:])
+	family, ok := fontFamilyRule(cs[i:])
 	if !ok {
 		return "", false
 	}

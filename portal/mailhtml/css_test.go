@@ -219,7 +219,7 @@ func assertSafeStyle(t testing.TB, s string) {
 	if strings.ContainsAny(s, `\<>@!{}`) {
 		t.Fatalf("style holds a forbidden character: %q", s)
 	}
-	for _, tok := range lex(s) {
+	for _, tok := range lexCSS(s) {
 		switch tok.tt {
 		case css.URLToken, css.BadURLToken, css.AtKeywordToken, css.CommentToken, css.BadStringToken, css.CDOToken, css.CDCToken:
 			t.Fatalf("style holds a %s token: %q", tok.tt, s)
@@ -229,7 +229,7 @@ func assertSafeStyle(t testing.TB, s string) {
 			}
 		}
 	}
-	for _, d := range parseDeclarations(lex(s)) {
+	for _, d := range parseDeclarations(lexCSS(s)) {
 		if _, ok := properties[d.prop]; !ok {
 			t.Fatalf("property %q is not on the allowlist: %q", d.prop, s)
 		}

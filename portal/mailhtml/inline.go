@@ -73,15 +73,15 @@ func InlineStyles(doc string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%w: parsing mail HTML: %v", ErrTooComplex, err)
 	}
-	els, sheets, err := collect(root)
+	els, sheets, err := collectElements(root)
 	if err != nil {
 		return "", err
 	}
-	var rules []rule
+	var rules []sheetRule
 	for _, s := range sheets {
-		rules = parseSheet(lex(s), rules, false)
+		rules = parseSheet(lexCSS(s), rules, false)
 	}
-	cascade, err := match(els, rules)
+	cascade, err := matchRules(els, rules)
 	if err != nil {
 		return "", err
 	}
@@ -101,9 +101,9 @@ func InlineStyles(doc string) (string, error) {
 	return b.String(), nil
 }
 
-// element is one element of the document, in document order, with what
+// domElement is one element of the document, in document order, with what
 // selectors look at.
-type element struct {
+type domElement struct {
 	node       *html.Node
 	parent     int32 // index of the parent element, -1 for none
 	prev, next int32 // neighbouring element siblings, -1 for none
@@ -116,10 +116,10 @@ type element struct {
 // maxClasses bounds the classes looked at per element.
 const maxClasses = 32
 
-// collect lists the elements in document order, without recursion, and
+// collectElements lists the elements in document order, without recursion, and
 // the text of the style elements that apply to a screen.
-func collect(root *html.Node) ([]element, []string, error) {
-	var els []element
+func collectElements(root *html.Node) ([]domElement, []string, error) {
+	var els []domElement
 	var sheets []string
 	type frame struct{ elem, last int32 }
 	stack := []frame{{-1, -1}}
@@ -157,8 +157,8 @@ func collect(root *html.Node) ([]element, []string, error) {
 	return els, sheets, nil
 }
 
-func newElement(n *html.Node, parent, prev int32) element {
-	e := element{node: n, parent: parent, prev: prev, next: -1, tag: asciiLower(n.Data)}
+func newElement(n *html.Node, parent, prev int32) domElement {
+	e := domElement{node: n, parent: parent, prev: prev, next: -1, tag: asciiLower(n.Data)}
 	for _, a := range n.Attr {
 		if a.Namespace != "" {
 			continue
@@ -183,7 +183,7 @@ func styleSheet(n *html.Node) (string, bool) {
 	for _, a := range n.Attr {
 		switch {
 		case a.Namespace != "":
-		case a.Key == "media" && !screenMedia(lex(a.Val)):
+		case a.Key == "media" && !screenMedia(lexCSS(a.Val)):
 			return "", false
 		case a.Key == "type" && a.Val != "" && !strings.EqualFold(strings.TrimSpace(a.Val), "text/css"):
 			return "", false
@@ -200,7 +200,7 @@ func styleSheet(n *html.Node) (string, bool) {
 
 // screenMedia accepts an empty media list or one naming all or screen
 // without conditions; a letter is read on a screen of unknown size.
-func screenMedia(toks []token) bool {
+func screenMedia(toks []cssToken) bool {
 	for _, t := range toks {
 		switch t.tt {
 		case css.WhitespaceToken, css.CommentToken, css.CommaToken:
@@ -215,15 +215,15 @@ func screenMedia(toks []token) bool {
 	return true
 }
 
-// rule is one style rule: its usable selectors and kept declarations.
-type rule struct {
+// sheetRule is one style rule: its usable selectors and kept declarations.
+type sheetRule struct {
 	selectors []selector
 	decls     []declaration
 }
 
 // parseSheet reads a stylesheet's rules (CSS Syntax §5.4.1) and appends
 // those with a usable selector and a kept declaration.
-func parseSheet(toks []token, rules []rule, nested bool) []rule {
+func parseSheet(toks []cssToken, rules []sheetRule, nested bool) []sheetRule {
 	for i := 0; i < len(toks); {
 		switch toks[i].tt {
 		case css.WhitespaceToken, css.CommentToken, css.CDOToken, css.CDCToken:
@@ -254,7 +254,7 @@ func parseSheet(toks []token, rules []rule, nested bool) []rule {
 		sels := parseSelectors(toks[i:open])
 		decls := parseDeclarations(toks[open+1 : min(close, len(toks))])
 		if len(sels) > 0 && len(decls) > 0 {
-			rules = append(rules, rule{sels, lastOfEach(decls)})
+			rules = append(rules, sheetRule{sels, lastOfEach(decls)})
 		}
 		i = close + 1
 	}
@@ -283,10 +283,10 @@ func lastOfEach(decls []declaration) []declaration {
 type combinator uint8
 
 const (
-	descendant combinator = iota
-	child
-	adjacent
-	sibling
+	combDescendant combinator = iota
+	combChild
+	combAdjacent
+	combSibling
 )
 
 // compound is a sequence of simple selectors that all hold for one element.
@@ -316,7 +316,7 @@ type selector struct {
 }
 
 // parseSelectors splits a selector list and keeps the usable selectors.
-func parseSelectors(toks []token) []selector {
+func parseSelectors(toks []cssToken) []selector {
 	var out []selector
 	for len(toks) > 0 {
 		end := scanTo(toks, 0, css.CommaToken)
@@ -331,10 +331,10 @@ func parseSelectors(toks []token) []selector {
 	return out
 }
 
-func parseSelector(toks []token) (selector, bool) {
+func parseSelector(toks []cssToken) (selector, bool) {
 	var s selector
 	var a, b, c int
-	comb := descendant
+	comb := combDescendant
 	for i := 0; ; {
 		cp, n, ok := parseCompound(toks[i:])
 		if !ok || len(s.parts) == maxCompounds {
@@ -360,13 +360,13 @@ func parseSelector(toks []token) (selector, bool) {
 		}
 		switch {
 		case toks[j].tt == css.DelimToken && toks[j].data == ">":
-			comb = child
+			comb = combChild
 		case toks[j].tt == css.DelimToken && toks[j].data == "+":
-			comb = adjacent
+			comb = combAdjacent
 		case toks[j].tt == css.DelimToken && toks[j].data == "~":
-			comb = sibling
+			comb = combSibling
 		case j > i:
-			comb = descendant
+			comb = combDescendant
 			j-- // the whitespace was the combinator
 		default:
 			return selector{}, false
@@ -403,7 +403,7 @@ func boolInt(b bool) int {
 }
 
 // parseCompound reads one compound selector and how many tokens it took.
-func parseCompound(toks []token) (compound, int, bool) {
+func parseCompound(toks []cssToken) (compound, int, bool) {
 	var c compound
 	i := 0
 	if i < len(toks) && toks[i].tt == css.IdentToken {
@@ -463,7 +463,7 @@ func (c *compound) pseudo(name string) bool {
 
 // parseAttr reads the inside of [ ]: a name, and an operator with a value
 // and an optional i or s flag.
-func parseAttr(toks []token) (attrSel, bool) {
+func parseAttr(toks []cssToken) (attrSel, bool) {
 	var a attrSel
 	if len(toks) == 0 || toks[0].tt != css.IdentToken {
 		return a, false
@@ -507,8 +507,8 @@ func parseAttr(toks []token) (attrSel, bool) {
 	return a, len(rest) == 0
 }
 
-// matches tests the compound's own conditions; combinators are match's.
-func (c *compound) matches(e *element) bool {
+// matches tests the compound's own conditions; combinators are matchRules'.
+func (c *compound) matches(e *domElement) bool {
 	if (c.tag != "" && c.tag != e.tag) || (c.link && !e.link) ||
 		(c.first && e.prev >= 0) || (c.last && e.next >= 0) {
 		return false
@@ -573,8 +573,8 @@ func (a *attrSel) matches(n *html.Node) bool {
 	return false
 }
 
-// entry is the declaration winning one property of an element so far.
-type entry struct {
+// cascadeEntry is the declaration winning one property of an element so far.
+type cascadeEntry struct {
 	prop, value string
 	key         uint64 // cascade precedence: the higher key wins
 }
@@ -604,7 +604,7 @@ func levelOf(important bool, normal, imp uint64) uint64 {
 // styleSet is an element's winning declarations so far, with slot
 // finding a property's entry in constant time.
 type styleSet struct {
-	entries []entry
+	entries []cascadeEntry
 	slot    []int8 // by property id: 1 + index in entries, 0 for none
 }
 
@@ -615,18 +615,18 @@ func (s *styleSet) put(d declaration, key uint64) {
 	}
 	if j := s.slot[d.id]; j > 0 {
 		if key > s.entries[j-1].key {
-			s.entries[j-1] = entry{d.prop, d.value, key}
+			s.entries[j-1] = cascadeEntry{d.prop, d.value, key}
 		}
 		return
 	}
-	s.entries = append(s.entries, entry{d.prop, d.value, key})
+	s.entries = append(s.entries, cascadeEntry{d.prop, d.value, key})
 	s.slot[d.id] = int8(len(s.entries))
 }
 
-// match runs every selector that can match over the elements and returns
+// matchRules runs every selector that can match over the elements and returns
 // each element's winning sheet declarations. The cost is counted before
 // any matching: over maxMatchWork, nothing is matched.
-func match(els []element, rules []rule) ([]styleSet, error) {
+func matchRules(els []domElement, rules []sheetRule) ([]styleSet, error) {
 	present := newPresence(els)
 	type job struct {
 		sel   *selector
@@ -668,7 +668,7 @@ func match(els []element, rules []rule) ([]styleSet, error) {
 // selector needing one it lacks is not run.
 type presence struct{ tags, ids, classes map[string]bool }
 
-func newPresence(els []element) presence {
+func newPresence(els []domElement) presence {
 	p := presence{map[string]bool{}, map[string]bool{}, map[string]bool{}}
 	for i := range els {
 		p.tags[els[i].tag] = true
@@ -712,7 +712,7 @@ func newMatchState(n int) *matchState {
 // run calls found for each element the whole selector matches. Elements
 // come in document order, so a parent and earlier siblings are done
 // before an element: one pass, at most one test per compound per element.
-func (st *matchState) run(els []element, s *selector, found func(int)) {
+func (st *matchState) run(els []domElement, s *selector, found func(int)) {
 	whole := uint8(1) << (len(s.parts) - 1)
 	for i := range els {
 		e := &els[i]
@@ -746,11 +746,11 @@ func (st *matchState) run(els []element, s *selector, found func(int)) {
 // related picks the bits a combinator looks at.
 func related(comb combinator, anc, parent, prev, sib uint8) uint8 {
 	switch comb {
-	case child:
+	case combChild:
 		return parent
-	case adjacent:
+	case combAdjacent:
 		return prev
-	case sibling:
+	case combSibling:
 		return sib
 	}
 	return anc
@@ -759,7 +759,7 @@ func related(comb combinator, anc, parent, prev, sib uint8) uint8 {
 // applyStyle writes an element's style attribute: the sheet's winners
 // merged with the element's own declarations, ordered by precedence so
 // that a later declaration wins exactly where the cascade says it should.
-func applyStyle(e *element, set *styleSet) {
+func applyStyle(e *domElement, set *styleSet) {
 	if e.tag == "style" {
 		return
 	}
@@ -772,7 +772,7 @@ func applyStyle(e *element, set *styleSet) {
 			}
 			at = len(attrs)
 			if len(a.Val) <= maxStyleLen {
-				for d, decl := range parseDeclarations(lex(a.Val)) {
+				for d, decl := range parseDeclarations(lexCSS(a.Val)) {
 					key := precedence(levelOf(decl.important, levelOwn, levelOwnImportant), 0, 0, 0) | uint64(d)
 					set.put(decl, key)
 				}
@@ -788,7 +788,7 @@ func applyStyle(e *element, set *styleSet) {
 		}
 		return
 	}
-	slices.SortFunc(entries, func(x, y entry) int {
+	slices.SortFunc(entries, func(x, y cascadeEntry) int {
 		switch {
 		case x.key < y.key:
 			return -1

@@ -109,7 +109,7 @@ func stylesByFeature(t *testing.T, doc string) map[string]map[string]string {
 
 func declMap(style string) map[string]string {
 	m := map[string]string{}
-	for _, d := range parseDeclarations(lex(style)) {
+	for _, d := range parseDeclarations(lexCSS(style)) {
 		m[d.prop] = d.value
 	}
 	return m
