@@ -41,6 +41,7 @@ require (
 	github.com/riverqueue/river/rivershared v0.49.0
 	github.com/riverqueue/river/rivertype v0.49.0
 	github.com/sethvargo/go-retry v0.5.0
+	github.com/tdewolff/parse/v2 v2.8.20
 	github.com/tidwall/gjson v1.19.0
 	github.com/tidwall/match v1.2.0
 	github.com/tidwall/pretty v1.2.1
