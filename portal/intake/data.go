@@ -43,7 +43,8 @@ func (s *session) Data(r io.Reader) error {
 		return errAuthRequired
 	}
 	s.tc.setPhase(phaseReceiving)
-	in := &dataReader{r: r, conn: s.conn, idle: s.srv.opt.ReadTimeout}
+	widenDataLimit(r)
+	in := &dataReader{r: r, conn: s.conn, idle: s.srv.opt.ReadTimeout, max: s.srv.opt.MaxMessageBytes}
 	sub, cleanup, err := s.receive(t, in)
 	committed := false
 	if cleanup != nil {
