@@ -123,12 +123,14 @@ func orgOwnsDomain(o Org, domain string) bool {
 }
 
 // addressFree fails with ErrDuplicate when addr already belongs to a user,
-// an alias or a group.
+// an alias or a group, in any case: the SMTP intake matches a sender's own
+// addresses without regard to case, so two addresses that differ only in
+// case must not belong to two owners.
 func (t *Tx) addressFree(ctx context.Context, addr string) error {
 	var n int
-	err := t.queryRow(ctx, `SELECT (SELECT COUNT(*) FROM users WHERE email = ?)
-		+ (SELECT COUNT(*) FROM user_aliases WHERE address = ?)
-		+ (SELECT COUNT(*) FROM groups WHERE address = ?)`, addr, addr, addr).Scan(&n)
+	err := t.queryRow(ctx, `SELECT (SELECT COUNT(*) FROM users WHERE lower(email) = lower(?))
+		+ (SELECT COUNT(*) FROM user_aliases WHERE lower(address) = lower(?))
+		+ (SELECT COUNT(*) FROM groups WHERE lower(address) = lower(?))`, addr, addr, addr).Scan(&n)
 	if err != nil {
 		return mapError(err)
 	}

@@ -37,6 +37,7 @@ func TestData(t *testing.T) {
 	}{
 		{"accepted with attachment", nil, withAttachment(alice), 0, smtp.EnhancedCode{}, "", false},
 		{"From: alias", nil, withAttachment(aliceAka), 0, smtp.EnhancedCode{}, "", false},
+		{"From: other case", nil, withAttachment("ALICE@Example.Com"), 0, smtp.EnhancedCode{}, "", false},
 		{"From: someone else", nil, withAttachment(bob), 550, smtp.EnhancedCode{5, 7, 1}, "From:", true},
 		{"no From:", nil, "Subject: x\r\n\r\nbody\r\n", 550, smtp.EnhancedCode{5, 7, 1}, "From:", true},
 		{"not mail", nil, "just some words\r\n", 554, smtp.EnhancedCode{5, 6, 0}, "not a mail message", true},

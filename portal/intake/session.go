@@ -3,6 +3,7 @@ package intake
 import (
 	"context"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -24,7 +25,7 @@ type session struct {
 	// goroutine, and Reset may run while it finishes.
 	mu    sync.Mutex
 	user  *db.User
-	own   map[string]bool // the user's address and aliases, normalised
+	own   ownAddresses
 	from  string
 	rcpts []string
 	seen  map[string]bool
@@ -61,10 +62,11 @@ func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 		s.srv.log.Error("smtp: loading aliases", "user_id", s.user.ID, "err", err)
 		return errLookup
 	}
-	if !own[addr] {
+	stored, ok := own.find(addr)
+	if !ok {
 		return errNotYours
 	}
-	s.from, s.own = addr, own
+	s.from, s.own = stored, own
 	return nil
 }
 
@@ -105,18 +107,34 @@ func (s *session) Reset() {
 // Logout ends the session; the connection is closed by go-smtp.
 func (s *session) Logout() error { return nil }
 
-// ownAddresses returns the user's address and aliases, normalised.
-func (srv *Server) ownAddresses(u db.User) (map[string]bool, error) {
+// ownAddresses are a user's address and aliases, as stored, by their
+// lower-case form.
+//
+// They are compared without regard to case: RFC 5321 lets a host treat
+// local parts as case-sensitive, but no mail system here does, and mail
+// programs write JAN@VOORBEELD.TEST for jan@voorbeeld.test. The store keeps
+// addresses unique in any case (db.Store.addressFree), so no one else's
+// address can match.
+type ownAddresses map[string]string
+
+// find returns the stored form of addr if it is one of the user's.
+func (o ownAddresses) find(addr string) (string, bool) {
+	stored, ok := o[strings.ToLower(addr)]
+	return stored, ok
+}
+
+// ownAddresses returns the user's address and aliases.
+func (srv *Server) ownAddresses(u db.User) (ownAddresses, error) {
 	ctx, cancel := context.WithTimeout(srv.ctx, 10*time.Second)
 	defer cancel()
 	aliases, err := srv.opt.Store.Aliases(ctx, u.OrgID, u.ID)
 	if err != nil {
 		return nil, err
 	}
-	own := map[string]bool{}
+	own := ownAddresses{}
 	for _, a := range append(aliases, u.Email) {
 		if n, err := db.NormalizeAddress(a); err == nil {
-			own[n] = true
+			own[strings.ToLower(n)] = n
 		}
 	}
 	return own, nil
