@@ -31,3 +31,36 @@ func TestAddressesUniqueInAnyCase(t *testing.T) {
 		}
 	})
 }
+
+// TestCredentialsVersion goes up with every new password, and only then.
+func TestCredentialsVersion(t *testing.T) {
+	dbtest.Each(t, dbtest.Options{}, func(t *testing.T, s *db.Store) {
+		o := mustOrg(t, s, "Voorbeeld", "voorbeeld.test")
+		u := mustUser(t, s, o, "jan@voorbeeld.test")
+		version := func() int64 {
+			t.Helper()
+			got, err := s.UserByAddress(ctx, u.Email)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got.CredentialsVersion
+		}
+		if v := version(); v != 0 {
+			t.Fatalf("new user at version %d", v)
+		}
+		for want := int64(1); want <= 2; want++ {
+			if err := s.SetPassword(ctx, o.ID, u.ID, "$argon2id$new"); err != nil {
+				t.Fatal(err)
+			}
+			if v := version(); v != want {
+				t.Errorf("after %d new passwords: version %d", want, v)
+			}
+		}
+		if err := s.SetUserDisabled(ctx, o.ID, u.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		if v := version(); v != 2 {
+			t.Errorf("disabling changed the version to %d", v)
+		}
+	})
+}

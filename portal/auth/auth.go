@@ -31,6 +31,9 @@ var (
 	ErrPasskeysOff    = errors.New("auth: passkeys are not configured")
 	ErrPasskey        = errors.New("auth: the passkey could not be verified")
 	ErrBusy           = errors.New("auth: too many sign-ins at once")
+	// ErrSignedOut: since the user signed in, they were disabled or
+	// removed, or their password changed (Recheck).
+	ErrSignedOut = errors.New("auth: the account changed since signing in")
 )
 
 // ThrottledError: too many failures; try again after Until.

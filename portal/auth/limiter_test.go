@@ -215,6 +215,30 @@ func TestRightPasswordLeavesNoFailure(t *testing.T) {
 	})
 }
 
+// TestRecheck signs out a user who was disabled or got a new password.
+func TestRecheck(t *testing.T) {
+	eachLimits(t, func(t *testing.T, l *limits) {
+		ctx := context.Background()
+		u, err := l.svc.CheckPassword(ctx, jan, janPass, netOne)
+		must(t, err)
+		if _, err := l.svc.Recheck(ctx, u); err != nil {
+			t.Fatalf("unchanged user: %v", err)
+		}
+		hash, err := secret.HashWith(cheap, "another long password")
+		must(t, err)
+		must(t, l.store.SetPassword(ctx, u.OrgID, u.ID, hash))
+		if _, err := l.svc.Recheck(ctx, u); !errors.Is(err, ErrSignedOut) {
+			t.Errorf("after a new password: %v, want ErrSignedOut", err)
+		}
+		u, err = l.svc.CheckPassword(ctx, jan, "another long password", netOne)
+		must(t, err)
+		must(t, l.store.SetUserDisabled(ctx, u.OrgID, u.ID, true))
+		if _, err := l.svc.Recheck(ctx, u); !errors.Is(err, ErrSignedOut) {
+			t.Errorf("after disabling: %v, want ErrSignedOut", err)
+		}
+	})
+}
+
 // TestNetworkKey groups IPv4 clients by /24 and IPv6 clients by /64, and
 // puts whatever is not an IP address under one key.
 func TestNetworkKey(t *testing.T) {

@@ -55,6 +55,24 @@ func (s *Service) CheckPassword(ctx context.Context, email, password, ip string)
 	return u, nil
 }
 
+// Recheck reads a signed-in user again, for a sign-in that outlives one
+// request (an SMTP connection): it fails with ErrSignedOut when, since u
+// was read, the user was disabled or removed or their password changed,
+// and otherwise returns the user as stored now.
+func (s *Service) Recheck(ctx context.Context, u db.User) (db.User, error) {
+	now, err := s.opt.Store.User(ctx, u.OrgID, u.ID)
+	if errors.Is(err, db.ErrNotFound) {
+		return db.User{}, ErrSignedOut
+	}
+	if err != nil {
+		return db.User{}, err
+	}
+	if now.Disabled || now.PasswordHash == "" || now.CredentialsVersion != u.CredentialsVersion {
+		return db.User{}, ErrSignedOut
+	}
+	return now, nil
+}
+
 // nextStage is where a user goes after the password: the second factor
 // if they have one, enrolment if their unit requires one, else signed in.
 func (s *Service) nextStage(ctx context.Context, u db.User) (string, error) {

@@ -15,6 +15,9 @@
 //   - User enumeration: an unknown address, a disabled user and a wrong
 //     password get the same reply after the same work (unknown addresses are
 //     checked against a dummy hash), and lockouts apply to any address.
+//   - A sign-in that outlives the account: a connection signs in once, so the
+//     user is read again at every MAIL FROM, and a user disabled, or with a
+//     new password, since then is refused and the connection ends.
 //   - Resource exhaustion: connections, message size, recipients, line
 //     length, idle time and total session time are bounded; argon2id checks
 //     in flight are bounded by auth's semaphore; messages are parsed as

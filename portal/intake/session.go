@@ -2,6 +2,7 @@ package intake
 
 import (
 	"context"
+	"errors"
 	"net"
 	"strings"
 	"sync"
@@ -10,6 +11,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"sluis/db"
+	"sluis/portal/auth"
 )
 
 // session is one go-smtp session: from EHLO (or STARTTLS) to the end of the
@@ -39,6 +41,10 @@ var (
 	errBadRcpt      = &smtp.SMTPError{Code: 501, EnhancedCode: smtp.EnhancedCode{5, 1, 3}, Message: "Bad recipient address syntax"}
 	errNotYours     = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1},
 		Message: "Sender address rejected: send from your own address or one of your aliases"}
+	// errSignedOut is the last reply on a connection whose user was
+	// disabled, or got a new password, after it signed in.
+	errSignedOut = &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 7, 0},
+		Message: "Your account was disabled or its password changed since you signed in: connect and sign in again"}
 	errLookup = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0},
 		Message: "Temporary failure, please try again later"}
 )
@@ -57,6 +63,9 @@ func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 	if err != nil {
 		return errBadSender
 	}
+	if err := s.recheck(); err != nil {
+		return err
+	}
 	own, err := s.srv.ownAddresses(*s.user)
 	if err != nil {
 		s.srv.log.Error("smtp: loading aliases", "user_id", s.user.ID, "err", err)
@@ -67,6 +76,27 @@ func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 		return errNotYours
 	}
 	s.from, s.own = stored, own
+	return nil
+}
+
+// recheck reads the signed-in user again, since the connection signed in
+// once and may outlive a change: a user disabled, or with a new password,
+// since then is signed out and the connection ends. Called with mu held.
+func (s *session) recheck() error {
+	ctx, cancel := context.WithTimeout(s.srv.ctx, 10*time.Second)
+	defer cancel()
+	u, err := s.srv.opt.Auth.Recheck(ctx, *s.user)
+	switch {
+	case errors.Is(err, auth.ErrSignedOut):
+		s.srv.log.Info("smtp connection signed out: the account changed", "remote", s.remote.String(), "user_id", s.user.ID)
+		s.user = nil
+		s.closeWith(errSignedOut)
+		return errSignedOut
+	case err != nil:
+		s.srv.log.Error("smtp: reading the signed-in user", "user_id", s.user.ID, "err", err)
+		return errLookup
+	}
+	s.user = &u
 	return nil
 }
 
