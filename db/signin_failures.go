@@ -2,42 +2,62 @@ package db
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
 
-// SigninLockedUntil returns the latest time any of keys is locked until
-// (zero when none is locked at now).
-func (s *Store) SigninLockedUntil(ctx context.Context, now time.Time, keys ...string) (time.Time, error) {
-	var until time.Time
-	for _, k := range keys {
-		var lu int64
-		err := s.reader().queryRow(ctx, `SELECT locked_until FROM signin_failures WHERE key = ?`, k).Scan(&lu)
-		if mapError(err) == ErrNotFound {
+// SigninFailures is what the store knows of one key's failed sign-ins.
+// Keys are the caller's ("account:<typed address>", "ip:<network>"): they
+// exist before any organisation is known, so this table has no org_id.
+type SigninFailures struct {
+	Count       int       // failures in the current window; 0 once it has passed
+	LockedUntil time.Time // not locked unless after now
+}
+
+// Locked reports whether the key is locked at now.
+func (f SigninFailures) Locked(now time.Time) bool { return f.LockedUntil.After(now) }
+
+// SigninFailures returns each key's failures at now, in the order of keys.
+// A count older than window, and not locked, has lapsed: it reads as 0, as
+// CountSigninFailure would start it again.
+func (s *Store) SigninFailures(ctx context.Context, now time.Time, window time.Duration, keys ...string) ([]SigninFailures, error) {
+	out := make([]SigninFailures, len(keys))
+	for i, k := range keys {
+		var n int
+		var first, until int64
+		err := mapError(s.reader().queryRow(ctx, `SELECT failures, first_at, locked_until FROM signin_failures WHERE key = ?`, k).
+			Scan(&n, &first, &until))
+		if errors.Is(err, ErrNotFound) {
 			continue
 		}
 		if err != nil {
-			return time.Time{}, fmt.Errorf("reading sign-in failures: %w", mapError(err))
+			return nil, fmt.Errorf("reading sign-in failures: %w", err)
 		}
-		if t := fromMicros(lu); t.After(now) && t.After(until) {
-			until = t
+		out[i].LockedUntil = fromMicros(until)
+		if first > micros(now.Add(-window)) || out[i].Locked(now) {
+			out[i].Count = n
 		}
 	}
-	return until, nil
+	return out, nil
 }
 
 // CountSigninFailure counts one failure against key: a count older than
 // window (and not locked) starts again. lockFor maps the count to how long
-// the key is locked from now (0: not locked). It returns the new count.
-func (s *Store) CountSigninFailure(ctx context.Context, key string, now time.Time, window time.Duration, lockFor func(n int) time.Duration) (int, error) {
-	var n int
-	err := s.InTx(ctx, func(tx *Tx) error {
+// the key is locked from now (0: not locked). It returns the new count and
+// the lock that was in force before this failure. The count is one upsert,
+// so instances counting the same key at once add up and each sees where
+// it stands.
+func (s *Store) CountSigninFailure(ctx context.Context, key string, now time.Time, window time.Duration,
+	lockFor func(n int) time.Duration) (n int, lockedBefore time.Time, err error) {
+	var before int64
+	err = s.InTx(ctx, func(tx *Tx) error {
 		stale, at := micros(now.Add(-window)), micros(now)
 		err := tx.queryRow(ctx, `INSERT INTO signin_failures (key, failures, first_at, locked_until) VALUES (?, 1, ?, 0)
 			ON CONFLICT (key) DO UPDATE SET
 			  failures = CASE WHEN signin_failures.first_at <= ? AND signin_failures.locked_until <= ? THEN 1 ELSE signin_failures.failures + 1 END,
 			  first_at = CASE WHEN signin_failures.first_at <= ? AND signin_failures.locked_until <= ? THEN ? ELSE signin_failures.first_at END
-			RETURNING failures`, key, at, stale, at, stale, at, at).Scan(&n)
+			RETURNING failures, locked_until`, key, at, stale, at, stale, at, at).Scan(&n, &before)
 		if err != nil {
 			return mapError(err)
 		}
@@ -47,13 +67,26 @@ func (s *Store) CountSigninFailure(ctx context.Context, key string, now time.Tim
 		return err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("counting a sign-in failure: %w", err)
+		return 0, time.Time{}, fmt.Errorf("counting a sign-in failure: %w", err)
 	}
-	return n, nil
+	return n, fromMicros(before), nil
+}
+
+// ForgiveSigninFailure takes back one failure counted against key: one
+// counted ahead of a check that then found the password right. A lock it
+// led to stays until it lapses.
+func (s *Store) ForgiveSigninFailure(ctx context.Context, key string) error {
+	_, err := s.writer().exec(ctx, `UPDATE signin_failures SET failures = failures - 1 WHERE key = ? AND failures > 0`, key)
+	if err != nil {
+		return fmt.Errorf("taking back a sign-in failure: %w", mapError(err))
+	}
+	return nil
 }
 
 // ClearSigninFailures forgets a key's failures (after a successful sign-in).
 func (s *Store) ClearSigninFailures(ctx context.Context, key string) error {
-	_, err := s.writer().exec(ctx, `DELETE FROM signin_failures WHERE key = ?`, key)
-	return err
+	if _, err := s.writer().exec(ctx, `DELETE FROM signin_failures WHERE key = ?`, key); err != nil {
+		return fmt.Errorf("clearing sign-in failures: %w", mapError(err))
+	}
+	return nil
 }

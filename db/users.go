@@ -24,9 +24,12 @@ type User struct {
 	Role         string
 	Language     string
 	PasswordHash string
-	Disabled     bool
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// CredentialsVersion goes up with every new password, so that a
+	// sign-in that outlives the change (an open SMTP connection) can tell.
+	CredentialsVersion int64
+	Disabled           bool
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 // NewUser is what CreateUser needs. PasswordHash is already hashed
@@ -41,14 +44,14 @@ type NewUser struct {
 	PasswordHash string
 }
 
-const userColumns = `id, org_id, unit_id, email, display_name, role, language, password_hash, disabled, created_at, updated_at`
+const userColumns = `id, org_id, unit_id, email, display_name, role, language, password_hash, credentials_version, disabled, created_at, updated_at`
 
 func scanUser(r interface{ Scan(...any) error }) (User, error) {
 	var u User
 	var disabled int64
 	var created, updated int64
 	err := r.Scan(&u.ID, &u.OrgID, &u.UnitID, &u.Email, &u.DisplayName, &u.Role, &u.Language,
-		&u.PasswordHash, &disabled, &created, &updated)
+		&u.PasswordHash, &u.CredentialsVersion, &disabled, &created, &updated)
 	u.Disabled = disabled != 0
 	u.CreatedAt, u.UpdatedAt = fromMicros(created), fromMicros(updated)
 	return u, mapError(err)
@@ -123,12 +126,14 @@ func orgOwnsDomain(o Org, domain string) bool {
 }
 
 // addressFree fails with ErrDuplicate when addr already belongs to a user,
-// an alias or a group.
+// an alias or a group, in any case: the SMTP intake matches a sender's own
+// addresses without regard to case, so two addresses that differ only in
+// case must not belong to two owners.
 func (t *Tx) addressFree(ctx context.Context, addr string) error {
 	var n int
-	err := t.queryRow(ctx, `SELECT (SELECT COUNT(*) FROM users WHERE email = ?)
-		+ (SELECT COUNT(*) FROM user_aliases WHERE address = ?)
-		+ (SELECT COUNT(*) FROM groups WHERE address = ?)`, addr, addr, addr).Scan(&n)
+	err := t.queryRow(ctx, `SELECT (SELECT COUNT(*) FROM users WHERE lower(email) = lower(?))
+		+ (SELECT COUNT(*) FROM user_aliases WHERE lower(address) = lower(?))
+		+ (SELECT COUNT(*) FROM groups WHERE lower(address) = lower(?))`, addr, addr, addr).Scan(&n)
 	if err != nil {
 		return mapError(err)
 	}
@@ -181,13 +186,14 @@ func (s *Store) Users(ctx context.Context, orgID int64) ([]User, error) {
 	return out, rows.Err()
 }
 
-// SetPassword stores a new password hash.
+// SetPassword stores a new password hash and raises the user's
+// credentials version.
 func (s *Store) SetPassword(ctx context.Context, orgID, userID int64, hash string) error {
 	if hash == "" {
 		return invalid("password", "missing", "")
 	}
-	return s.expectOne(s.writer().exec(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE org_id = ? AND id = ?`,
-		hash, micros(s.now()), orgID, userID))
+	return s.expectOne(s.writer().exec(ctx, `UPDATE users SET password_hash = ?, credentials_version = credentials_version + 1, updated_at = ?
+		WHERE org_id = ? AND id = ?`, hash, micros(s.now()), orgID, userID))
 }
 
 // SetUserDisabled disables or re-enables a user.

@@ -112,7 +112,7 @@ func (p *parts) buildSMTP(c *config, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("SMTP certificate: %w", err)
 	}
-	p.smtp, err = intake.NewServer(intake.Options{Addr: c.SMTP, Store: p.store, Submitter: submitter{p.delivery},
+	p.smtp, err = intake.NewServer(intake.Options{Addr: c.SMTP, Store: p.store, Auth: p.auth, Submitter: submitter{p.delivery},
 		Logger: log, TLSConfig: tlsConfig, InsecureAuth: c.InsecureAuth, MaxMessageBytes: c.MaxMessageSize, Domain: host})
 	return err
 }

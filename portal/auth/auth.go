@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -30,6 +31,9 @@ var (
 	ErrPasskeysOff    = errors.New("auth: passkeys are not configured")
 	ErrPasskey        = errors.New("auth: the passkey could not be verified")
 	ErrBusy           = errors.New("auth: too many sign-ins at once")
+	// ErrSignedOut: since the user signed in, they were disabled or
+	// removed, or their password changed (Recheck).
+	ErrSignedOut = errors.New("auth: the account changed since signing in")
 )
 
 // ThrottledError: too many failures; try again after Until.
@@ -55,6 +59,9 @@ type Options struct {
 	SessionIdle, SessionMax time.Duration
 	// Hash is the argon2id cost of new password hashes (default secret.OWASP).
 	Hash secret.Params
+	// Sleep waits out the delay of a sign-in let through a locked address
+	// (default: a timer that ends early with ctx); tests record instead.
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // Service signs users in.
@@ -87,6 +94,9 @@ func New(opt Options) (*Service, error) {
 	}
 	if opt.Hash == (secret.Params{}) {
 		opt.Hash = secret.OWASP
+	}
+	if opt.Sleep == nil {
+		opt.Sleep = sleep
 	}
 	s := &Service{opt: opt, sem: semaphore.NewWeighted(int64(max(2, runtime.NumCPU())))}
 	var err error

@@ -1,9 +1,11 @@
-// Package auth owns how an organisation's users sign in to the web app:
-// passwords, TOTP second factors with recovery codes, passkeys, and the
-// server-side sessions all of them start. It knows nothing of HTTP; portal
-// calls it with what the browser sent. All state lives in the database
-// (db), so several instances behind a load balancer share every session,
-// counter and ceremony.
+// Package auth owns how an organisation's users sign in: to the web app
+// with passwords, TOTP second factors with recovery codes, passkeys, and
+// the server-side sessions all of them start; to the SMTP intake with the
+// same password check (CheckPassword) under the same limits, and Recheck
+// for a connection that outlives a change to the account. It knows
+// nothing of HTTP or SMTP; portal and intake call it with what the client
+// sent. All state lives in the database (db), so several instances behind
+// a load balancer share every session, counter and ceremony.
 //
 // Threat model. The attacker may know or guess users' addresses, try
 // passwords from many addresses at once, replay what they saw on the wire
@@ -11,9 +13,16 @@
 // a copy of the database, or plant a session id in a victim's browser.
 //
 //   - Guessing passwords: failures are counted per typed address and per
-//     client network, in the database; past a few, the key is locked for a
-//     time that doubles with each further failure (up to 15 minutes).
-//     Locks are checked before any hashing.
+//     client network, in the database, whether at the web or at SMTP AUTH;
+//     past a few, the key is locked for a time that doubles with each
+//     further failure (up to 15 minutes). Locks are checked before any
+//     hashing, and each attempt is counted before its check (taken back if
+//     the password was right), so a burst of parallel guesses, on any
+//     instance, cannot slip past them.
+//   - Locking an owner out on purpose: a locked address still takes the
+//     right password, after a delay, from a client network that has not
+//     failed in the window; a network that failed stays refused, so a
+//     guesser gets one try per network, and every wrong try counts.
 //   - Finding out which addresses exist: an unknown address, a disabled
 //     user and a wrong password get the same error, after the same
 //     argon2id work (a dummy hash), and are counted and locked the same

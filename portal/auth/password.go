@@ -3,7 +3,6 @@ package auth
 import (
 	"context"
 	"errors"
-	"net/netip"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -12,16 +11,8 @@ import (
 	"sluis/portal/secret"
 )
 
-// Failed sign-in policy: per typed address, lockAfter failures within
-// failWindow lock it for a second, then two, four… up to maxLock; per
-// client network the same from ipLockAfter failures.
-const (
-	failWindow  = 15 * time.Minute
-	lockAfter   = 5
-	ipLockAfter = 50
-	maxLock     = 15 * time.Minute
-	hashWait    = 5 * time.Second
-)
+// hashWait is how long a check may wait for a free argon2id slot.
+const hashWait = 5 * time.Second
 
 // Password rules (NIST SP 800-63B: length, no composition rules).
 const (
@@ -29,49 +20,13 @@ const (
 	MaxPassword = 256
 )
 
-func accountKey(email string) string { return "account:" + strings.ToLower(strings.TrimSpace(email)) }
-
-// networkKey groups an IPv4 client by /24 and an IPv6 client by /64.
-func networkKey(ip string) string {
-	a, err := netip.ParseAddr(ip)
-	if err != nil {
-		return "ip:" + ip
-	}
-	bits := 24
-	if a.Is6() && !a.Is4In6() {
-		bits = 64
-	}
-	p, _ := a.Unmap().Prefix(bits)
-	return "ip:" + p.String()
-}
-
-func lockFor(after int) func(int) time.Duration {
-	return func(n int) time.Duration {
-		if n < after {
-			return 0
-		}
-		d := time.Second << min(n-after, 20)
-		return min(d, maxLock)
-	}
-}
-
 // SignInPassword checks an address and password. On success it starts a
 // session at the stage the user must go on from (second factor,
 // enrolment, or signed in), ending the session the browser carried
 // (previous). ip is the client's address, for the per-network limit.
 func (s *Service) SignInPassword(ctx context.Context, email, password, ip, previous string) (SignIn, error) {
-	akey, ikey := accountKey(email), networkKey(ip)
-	if err := s.checkLocks(ctx, akey, ikey); err != nil {
-		return SignIn{}, err
-	}
-	u, ok, err := s.checkPassword(ctx, email, password)
+	u, err := s.CheckPassword(ctx, email, password, ip)
 	if err != nil {
-		return SignIn{}, err
-	}
-	if !ok {
-		return SignIn{}, s.failed(ctx, akey, ikey, ErrBadCredentials)
-	}
-	if err := s.opt.Store.ClearSigninFailures(ctx, akey); err != nil {
 		return SignIn{}, err
 	}
 	stage, err := s.nextStage(ctx, u)
@@ -79,6 +34,43 @@ func (s *Service) SignInPassword(ctx context.Context, email, password, ip, previ
 		return SignIn{}, err
 	}
 	return s.startSession(ctx, u, stage, hashOrEmpty(previous))
+}
+
+// CheckPassword checks an address and password under the sign-in limits
+// and returns the user, without starting a session: SMTP AUTH signs in
+// this way, the web through SignInPassword. ip is the client's address.
+// It fails with ErrBadCredentials (unknown address, disabled user or wrong
+// password alike), a *ThrottledError, ErrBusy, or a fault of the store.
+func (s *Service) CheckPassword(ctx context.Context, email, password, ip string) (db.User, error) {
+	var u db.User
+	err := s.attempt(ctx, accountKey(email), networkKey(ip), func(ctx context.Context) (bool, error) {
+		var ok bool
+		var err error
+		u, ok, err = s.checkPassword(ctx, email, password)
+		return ok, err
+	})
+	if err != nil {
+		return db.User{}, err
+	}
+	return u, nil
+}
+
+// Recheck reads a signed-in user again, for a sign-in that outlives one
+// request (an SMTP connection): it fails with ErrSignedOut when, since u
+// was read, the user was disabled or removed or their password changed,
+// and otherwise returns the user as stored now.
+func (s *Service) Recheck(ctx context.Context, u db.User) (db.User, error) {
+	now, err := s.opt.Store.User(ctx, u.OrgID, u.ID)
+	if errors.Is(err, db.ErrNotFound) {
+		return db.User{}, ErrSignedOut
+	}
+	if err != nil {
+		return db.User{}, err
+	}
+	if now.Disabled || now.PasswordHash == "" || now.CredentialsVersion != u.CredentialsVersion {
+		return db.User{}, ErrSignedOut
+	}
+	return now, nil
 }
 
 // nextStage is where a user goes after the password: the second factor
@@ -99,31 +91,6 @@ func (s *Service) nextStage(ctx context.Context, u db.User) (string, error) {
 		return db.StageEnrol, nil
 	}
 	return db.StageFull, nil
-}
-
-func (s *Service) checkLocks(ctx context.Context, keys ...string) error {
-	until, err := s.opt.Store.SigninLockedUntil(ctx, s.now(), keys...)
-	if err != nil {
-		return err
-	}
-	if !until.IsZero() {
-		return &ThrottledError{Until: until}
-	}
-	return nil
-}
-
-// failed counts a failure against the keys and returns cause.
-func (s *Service) failed(ctx context.Context, akey, ikey string, cause error) error {
-	now := s.now()
-	if _, err := s.opt.Store.CountSigninFailure(ctx, akey, now, failWindow, lockFor(lockAfter)); err != nil {
-		return err
-	}
-	if ikey != "" {
-		if _, err := s.opt.Store.CountSigninFailure(ctx, ikey, now, failWindow, lockFor(ipLockAfter)); err != nil {
-			return err
-		}
-	}
-	return cause
 }
 
 // checkPassword looks the address up and runs argon2id whether or not it
@@ -169,13 +136,15 @@ func CheckNewPassword(u db.User, password string) error {
 // SMTP password) and ends every other session of the user.
 func (s *Service) ChangePassword(ctx context.Context, sess Session, current, next string) error {
 	u := sess.User
-	akey := accountKey(u.Email)
-	if err := s.checkLocks(ctx, akey); err != nil {
+	err := s.attempt(ctx, accountKey(u.Email), "", func(ctx context.Context) (bool, error) {
+		ok, err := s.verifyHash(ctx, u.PasswordHash, current)
+		if errors.Is(err, secret.ErrMalformedHash) {
+			return false, nil
+		}
+		return ok, err
+	})
+	if err != nil {
 		return err
-	}
-	ok, err := s.verifyHash(ctx, u.PasswordHash, current)
-	if err != nil || !ok {
-		return s.failed(ctx, akey, "", ErrBadCredentials)
 	}
 	if err := CheckNewPassword(u, next); err != nil {
 		return err

@@ -3,23 +3,28 @@ package intake
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"time"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
-	"sluis/db"
-	"sluis/portal/secret"
+	"sluis/portal/auth"
 )
 
-// authWait is how long an AUTH may wait for a free argon2id slot before the
-// client is told to come back later.
-const authWait = 5 * time.Second
+// Failed AUTH on one connection: replies slow down after connSlowAfter
+// failures and the connection ends at connMaxFails. Failures per address
+// and per client network are counted by auth.Service, in the database.
+const (
+	connSlowAfter = 3
+	connMaxFails  = 5
+)
 
-// dummyHash is what a password is checked against when the address is
-// unknown, so that it costs the same argon2id work (at secret.OWASP) as a
-// known one. It is the hash of a random password nobody kept.
-const dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$SwCCdZARgHwWL1QOLsbyoQ$rRlTklidNkhNtRtwk8qfdNDQzbvowUMQWd1OUXezNRI"
+// authWait bounds one AUTH: the limiter's reads and writes, a wait for a
+// free argon2id slot, and the delay of a sign-in let through a locked
+// address.
+const authWait = 15 * time.Second
 
 // Replies of AUTH. Unknown addresses, disabled users and wrong passwords all
 // get errAuthFailed, so the reply does not tell which addresses exist.
@@ -30,6 +35,8 @@ var (
 		Message: "Too many failed authentication attempts, try again later"}
 	errAuthBusy = &smtp.SMTPError{Code: 454, EnhancedCode: smtp.EnhancedCode{4, 7, 0},
 		Message: "Temporary authentication failure, try again later"}
+	errTooManyFails = &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 7, 0},
+		Message: "Too many failed authentication attempts, closing connection"}
 	errNeedTLS = &smtp.SMTPError{Code: 538, EnhancedCode: smtp.EnhancedCode{5, 7, 11},
 		Message: "Encryption required: issue STARTTLS first"}
 )
@@ -67,27 +74,28 @@ func (s *session) Auth(mech string) (sasl.Server, error) {
 	return nil, smtp.ErrAuthUnknownMechanism
 }
 
-// authenticate checks one address and password, under the lockouts.
+// authenticate checks one address and password through auth.Service,
+// under the limits the web sign-in shares.
 func (s *session) authenticate(identity, username, password string) error {
 	srv := s.srv
-	addr, ip := addressKey(username), networkKey(s.remote)
 	if identity != "" && identity != username {
-		return s.authFailed(addr, ip, errAuthFailed) // no acting as someone else
+		return s.authFailed(errAuthFailed) // no acting as someone else
 	}
-	if srv.limiter.locked(addr, ip) {
+	ctx, cancel := context.WithTimeout(srv.ctx, authWait)
+	defer cancel()
+	u, err := srv.opt.Auth.CheckPassword(ctx, username, password, remoteIP(s.remote))
+	var throttled *auth.ThrottledError
+	switch {
+	case errors.As(err, &throttled):
 		srv.log.Warn("smtp auth refused: locked out", "remote", s.remote.String())
-		return s.authFailed("", "", errAuthLocked)
-	}
-	u, ok, err := srv.checkPassword(username, password)
-	if err != nil {
+		return s.authFailed(errAuthLocked)
+	case errors.Is(err, auth.ErrBadCredentials):
+		srv.log.Info("smtp auth failed", "remote", s.remote.String())
+		return s.authFailed(errAuthFailed)
+	case err != nil:
 		srv.log.Warn("smtp auth could not be checked", "remote", s.remote.String(), "err", err)
 		return errAuthBusy
 	}
-	if !ok {
-		srv.log.Info("smtp auth failed", "remote", s.remote.String())
-		return s.authFailed(addr, ip, errAuthFailed)
-	}
-	srv.limiter.succeed(addr)
 	s.mu.Lock()
 	s.user = &u
 	s.mu.Unlock()
@@ -95,50 +103,35 @@ func (s *session) authenticate(identity, username, password string) error {
 	return nil
 }
 
-// checkPassword looks the address up and runs argon2id whether or not it
-// exists, so that time does not tell. It fails only for passing troubles: a
-// busy database or no free argon2id slot in time.
-func (srv *Server) checkPassword(addr, password string) (db.User, bool, error) {
-	ctx, cancel := context.WithTimeout(srv.ctx, authWait)
-	defer cancel()
-	u, err := srv.opt.Store.UserByAddress(ctx, addr)
-	found := err == nil
-	if err != nil && !errors.Is(err, db.ErrNotFound) {
-		return db.User{}, false, err
-	}
-	hash := dummyHash
-	if found {
-		hash = u.PasswordHash
-	}
-	select {
-	case srv.authSem <- struct{}{}:
-	case <-ctx.Done():
-		return db.User{}, false, errors.New("no free argon2id slot in time")
-	}
-	ok, err := secret.Verify(hash, password)
-	<-srv.authSem
-	if err != nil && found {
-		srv.log.Error("smtp auth: stored password hash unreadable", "user_id", u.ID, "err", err)
-	}
-	return u, found && ok && err == nil && !u.Disabled, nil
-}
-
-// authFailed counts a failed AUTH against the keys and this connection, and
-// returns the reply: at once for the first few, then later and later, and
-// at connMaxFails a 421 that ends the connection.
-func (s *session) authFailed(addr, ip string, reply error) error {
-	s.srv.limiter.fail(addr, ip)
+// authFailed counts a failed AUTH on this connection and returns the
+// reply: at once for the first few, then later and later, and at
+// connMaxFails a 421 that ends the connection.
+func (s *session) authFailed(reply error) error {
 	n := s.tc.failAuth()
 	if n > connSlowAfter {
 		s.srv.sleep(time.Duration(n-connSlowAfter) * time.Second)
 	}
 	if n >= connMaxFails {
-		// go-smtp cannot end a connection from AUTH: write the 421 here and
-		// close; its own reply then goes nowhere.
 		s.srv.log.Warn("smtp connection closed: too many failed AUTH", "remote", s.remote.String())
-		_ = s.conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
-		_, _ = s.conn.Write([]byte("421 4.7.0 Too many failed authentication attempts, closing connection\r\n"))
-		_ = s.conn.Close()
+		s.closeWith(errTooManyFails)
 	}
 	return reply
+}
+
+// closeWith writes a last reply and closes the connection. go-smtp cannot
+// end a connection from a command's handler: the reply it then writes for
+// the handler's error goes nowhere.
+func (s *session) closeWith(reply *smtp.SMTPError) {
+	e := reply.EnhancedCode
+	_ = s.conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	_, _ = fmt.Fprintf(s.conn, "%d %d.%d.%d %s\r\n", reply.Code, e[0], e[1], e[2], reply.Message)
+	_ = s.conn.Close()
+}
+
+// remoteIP is the client's IP address, as the limiter's network key wants.
+func remoteIP(a net.Addr) string {
+	if ta, ok := a.(*net.TCPAddr); ok {
+		return ta.IP.String()
+	}
+	return a.String()
 }

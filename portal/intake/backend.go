@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"runtime"
 	"time"
 
 	"github.com/emersion/go-smtp"
@@ -55,17 +54,11 @@ func withDefaults(o Options) Options {
 	if o.MaxConnections <= 0 {
 		o.MaxConnections = 200
 	}
-	if o.AuthConcurrency <= 0 {
-		o.AuthConcurrency = runtime.GOMAXPROCS(0)
-	}
 	if o.Domain == "" {
 		o.Domain, _ = os.Hostname()
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
-	}
-	if o.Now == nil {
-		o.Now = time.Now
 	}
 	return o
 }

@@ -18,7 +18,7 @@ type transaction struct {
 	user  db.User
 	from  string
 	rcpts []string
-	own   map[string]bool
+	own   ownAddresses
 }
 
 // Replies of DATA.
@@ -43,7 +43,8 @@ func (s *session) Data(r io.Reader) error {
 		return errAuthRequired
 	}
 	s.tc.setPhase(phaseReceiving)
-	in := &dataReader{r: r, conn: s.conn, idle: s.srv.opt.ReadTimeout}
+	widenDataLimit(r)
+	in := &dataReader{r: r, conn: s.conn, idle: s.srv.opt.ReadTimeout, max: s.srv.opt.MaxMessageBytes}
 	sub, cleanup, err := s.receive(t, in)
 	committed := false
 	if cleanup != nil {
@@ -101,7 +102,8 @@ func (s *session) receive(t transaction, in *dataReader) (*Submission, func(), e
 	if msg.From.Addr == "" {
 		return nil, cleanup, errNoFrom
 	}
-	if from, err := db.NormalizeAddress(msg.From.Addr); err != nil || !t.own[from] {
+	from, err := db.NormalizeAddress(msg.From.Addr)
+	if _, ok := t.own.find(from); err != nil || !ok {
 		return nil, cleanup, errFromNotYours
 	}
 	return &Submission{User: t.user, MailFrom: t.from, Rcpts: t.rcpts, Message: msg,

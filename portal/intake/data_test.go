@@ -37,6 +37,7 @@ func TestData(t *testing.T) {
 	}{
 		{"accepted with attachment", nil, withAttachment(alice), 0, smtp.EnhancedCode{}, "", false},
 		{"From: alias", nil, withAttachment(aliceAka), 0, smtp.EnhancedCode{}, "", false},
+		{"From: other case", nil, withAttachment("ALICE@Example.Com"), 0, smtp.EnhancedCode{}, "", false},
 		{"From: someone else", nil, withAttachment(bob), 550, smtp.EnhancedCode{5, 7, 1}, "From:", true},
 		{"no From:", nil, "Subject: x\r\n\r\nbody\r\n", 550, smtp.EnhancedCode{5, 7, 1}, "From:", true},
 		{"not mail", nil, "just some words\r\n", 554, smtp.EnhancedCode{5, 6, 0}, "not a mail message", true},
@@ -127,6 +128,53 @@ func TestOversize(t *testing.T) {
 		t.Errorf("left behind: %d submissions, %d blobs, %d cleanups", len(subs), blobs, cleanups)
 	}
 	must(t, send(c, alice, []string{"carol@client.example"}, mail(alice, "small", "fits"))) // the session goes on
+}
+
+// TestExactSize accepts a message of exactly the advertised SIZE, by DATA
+// and by BDAT, and refuses one byte more with 552 (RFC 1870: the size
+// counts every octet of the message, not the end-of-data line).
+func TestExactSize(t *testing.T) {
+	const limit = 8 << 10
+	e := newEnv(t, func(o *Options) { o.MaxMessageBytes = limit }, nil)
+	c := e.login(t)
+	if size, ok := c.MaxMessageSize(); !ok || size != limit {
+		t.Fatalf("SIZE advertised as %d, %v", size, ok)
+	}
+	must(t, send(c, alice, []string{"carol@client.example"}, sized(limit)))
+	subs, _, _ := e.sub.state()
+	if len(subs) != 1 || subs[0].Size != limit {
+		t.Fatalf("submitted %d messages, want one of %d bytes", len(subs), limit)
+	}
+	wantCode(t, send(c, alice, []string{"carol@client.example"}, sized(limit+1)), 552, smtp.EnhancedCode{5, 3, 4})
+
+	raw := rawDial(t, e.addr)
+	raw.cmd(t, "EHLO client.test", 250)
+	raw.cmd(t, "AUTH PLAIN AGFsaWNlQGV4YW1wbGUuY29tAGNvcnJlY3QgaG9yc2UgYmF0dGVyeQ==", 235)
+	for _, n := range []int{limit, limit + 1} {
+		raw.cmd(t, "MAIL FROM:<"+alice+">", 250)
+		raw.cmd(t, "RCPT TO:<carol@client.example>", 250)
+		raw.write(t, fmt.Sprintf("BDAT %d LAST\r\n%s", n, sized(n)))
+		raw.expect(t, map[int]int{limit: 250, limit + 1: 552}[n])
+	}
+	if subs, _, _ := e.sub.state(); len(subs) != 2 {
+		t.Errorf("%d messages submitted, want 2 of exactly the limit", len(subs))
+	}
+}
+
+// sized is a message from alice of exactly n bytes, in short lines.
+func sized(n int) string {
+	head := "From: " + alice + "\r\nTo: carol@client.example\r\nSubject: sized\r\n\r\n"
+	var b strings.Builder
+	b.WriteString(head)
+	for left := n - len(head); left > 0; {
+		line := min(left, 78) // with its CRLF
+		if left-line == 1 {
+			line-- // leave two bytes, an empty line, rather than one
+		}
+		b.WriteString(strings.Repeat("x", line-2) + "\r\n")
+		left -= line
+	}
+	return b.String()
 }
 
 // TestLongLine refuses a line longer than go-smtp's limit permanently.

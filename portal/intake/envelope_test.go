@@ -3,6 +3,7 @@ package intake
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/emersion/go-smtp"
@@ -25,7 +26,9 @@ func TestEnvelope(t *testing.T) {
 		{"alias", true, aliceAka, rcpt, 0, smtp.EnhancedCode{}, rcpt},
 		{"before AUTH", false, alice, rcpt, 530, smtp.EnhancedCode{5, 7, 0}, nil},
 		{"someone else", true, bob, rcpt, 550, smtp.EnhancedCode{5, 7, 1}, nil},
-		{"other local-part case", true, "Alice@example.com", rcpt, 550, smtp.EnhancedCode{5, 7, 1}, nil},
+		{"other local-part case", true, "Alice@example.com", rcpt, 0, smtp.EnhancedCode{}, rcpt},
+		{"all upper-case", true, "ALICE@EXAMPLE.COM", rcpt, 0, smtp.EnhancedCode{}, rcpt},
+		{"alias upper-case", true, "A.Smith@Example.COM", rcpt, 0, smtp.EnhancedCode{}, rcpt},
 		{"outsider", true, "mallory@evil.example", rcpt, 550, smtp.EnhancedCode{5, 7, 1}, nil},
 		{"empty sender", true, "", rcpt, 501, smtp.EnhancedCode{5, 1, 3}, nil},
 		{"malformed sender", true, "alice@example", rcpt, 501, smtp.EnhancedCode{5, 1, 3}, nil},
@@ -55,6 +58,9 @@ func TestEnvelope(t *testing.T) {
 			got := subs[len(subs)-1]
 			if !slices.Equal(got.Rcpts, tt.wantRcp) || got.User.ID != e.user.ID {
 				t.Errorf("submitted rcpts %q user %d", got.Rcpts, got.User.ID)
+			}
+			if !strings.EqualFold(got.MailFrom, tt.from) || (got.MailFrom != alice && got.MailFrom != aliceAka) {
+				t.Errorf("MAIL FROM %q submitted as %q, want the address as stored", tt.from, got.MailFrom)
 			}
 		})
 	}

@@ -14,7 +14,10 @@ import (
 
 	"sluis/db"
 	"sluis/db/dbtest"
+	"sluis/portal/auth"
+	"sluis/portal/policy"
 	"sluis/portal/secret"
+	"sluis/portal/vault"
 )
 
 const (
@@ -33,18 +36,25 @@ type env struct {
 	addr  string
 	sub   *fakeSubmitter
 	clock *dbtest.Clock
+	store *db.Store
+	auth  *auth.Service
 	user  db.User
 	logs  *syncBuffer
-	slept *sleeps
+	slept *sleeps // the connection's delays and auth's, as the server asked for them
 }
 
-// newEnv starts a server. tune, if not nil, changes the options before the
-// server is built; hook, if not nil, changes the server before it serves.
-func newEnv(t *testing.T, tune func(*Options), hook func(*Server)) *env {
+// world is what a test's servers share: a store with alice (and her
+// alias) and bob (disabled), and a clock.
+type world struct {
+	store *db.Store
+	clock *dbtest.Clock
+	user  db.User
+}
+
+// newWorld seeds a migrated store whose clock is clock.
+func newWorld(t *testing.T, store *db.Store, clock *dbtest.Clock) *world {
 	t.Helper()
 	ctx := context.Background()
-	clock := dbtest.NewClock(time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC))
-	store := dbtest.SQLite(t, dbtest.Options{})
 	org, err := store.CreateOrg(ctx, db.NewOrg{Name: "Example", Domains: []string{"example.com"}})
 	must(t, err)
 	hash, err := secret.HashWith(cheap, password)
@@ -55,10 +65,27 @@ func newEnv(t *testing.T, tune func(*Options), hook func(*Server)) *env {
 	b, err := store.CreateUser(ctx, db.NewUser{OrgID: org.ID, Email: bob, Role: db.RoleSender, PasswordHash: hash})
 	must(t, err)
 	must(t, store.SetUserDisabled(ctx, org.ID, b.ID, true))
+	return &world{store: store, clock: clock, user: u}
+}
 
-	e := &env{sub: newFakeSubmitter(), clock: clock, user: u, logs: &syncBuffer{}, slept: &sleeps{}}
-	opt := Options{Store: store, Submitter: e.sub, Domain: "sluis.test", Now: clock.Now,
-		Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+func newClock() *dbtest.Clock { return dbtest.NewClock(time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)) }
+
+// newEnv starts a server on a fresh SQLite world. tune, if not nil, changes
+// the options before the server is built; hook, if not nil, changes the
+// server before it serves.
+func newEnv(t *testing.T, tune func(*Options), hook func(*Server)) *env {
+	t.Helper()
+	clock := newClock()
+	return startEnv(t, newWorld(t, dbtest.SQLite(t, dbtest.Options{Now: clock.Now}), clock), tune, hook)
+}
+
+// startEnv starts a server, with its own auth.Service, on w's store.
+func startEnv(t *testing.T, w *world, tune func(*Options), hook func(*Server)) *env {
+	t.Helper()
+	e := &env{sub: newFakeSubmitter(), clock: w.clock, store: w.store, user: w.user, logs: &syncBuffer{}, slept: &sleeps{}}
+	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	e.auth = newAuth(t, w, log, e.slept)
+	opt := Options{Store: w.store, Auth: e.auth, Submitter: e.sub, Domain: "sluis.test", Logger: log}
 	if tune != nil {
 		tune(&opt)
 	}
@@ -78,6 +105,21 @@ func newEnv(t *testing.T, tune func(*Options), hook func(*Server)) *env {
 		_ = srv.Shutdown(ctx)
 	})
 	return e
+}
+
+// newAuth is the sign-in service the web would use on w's store, with
+// cheap hashes and its delays recorded in slept instead of waited.
+func newAuth(t *testing.T, w *world, log *slog.Logger, slept *sleeps) *auth.Service {
+	t.Helper()
+	keys, err := vault.LoadOrCreateKey(t.TempDir(), "")
+	must(t, err)
+	blobs, err := vault.NewFS(t.TempDir())
+	must(t, err)
+	a, err := auth.New(auth.Options{Store: w.store, Vault: vault.New(keys, blobs), Policy: policy.New(w.store),
+		Logger: log, Now: w.clock.Now, Hash: cheap,
+		Sleep: func(_ context.Context, d time.Duration) error { slept.add(d); return nil }})
+	must(t, err)
+	return a
 }
 
 func must(t testing.TB, err error) {

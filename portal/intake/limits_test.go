@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/emersion/go-smtp"
 )
 
 // badPlain is AUTH PLAIN for alice with a wrong password.
@@ -29,33 +27,6 @@ func TestConnectionThrottle(t *testing.T) {
 	if got := e.slept.String(); got != "1s,2s" {
 		t.Errorf("delays %q, want 1s,2s", got)
 	}
-}
-
-// TestLockout refuses AUTH for 15 minutes after 10 failures within 15
-// minutes, even with the right password, and then lets it through again.
-func TestLockout(t *testing.T) {
-	e := newEnv(t, nil, nil)
-	for range 2 {
-		c := rawDial(t, e.addr)
-		c.cmd(t, "EHLO client.test", 250)
-		for range 4 {
-			c.cmd(t, badPlain, 535)
-		}
-		c.cmd(t, badPlain, 421)
-	}
-	tryAuth := func(addr string) error {
-		c := e.dial(t)
-		return c.Auth(saslPlain(addr, password))
-	}
-	wantCode(t, tryAuth(alice), 454, smtp.EnhancedCode{4, 7, 0})
-	locked := wantCode(t, tryAuth("nobody@example.com"), 454, smtp.EnhancedCode{4, 7, 0})
-	if !strings.Contains(locked.Message, "Too many failed") {
-		t.Errorf("lockout reply %q", locked.Message)
-	}
-	e.clock.Advance(14 * time.Minute)
-	wantCode(t, tryAuth(alice), 454, smtp.EnhancedCode{4, 7, 0})
-	e.clock.Advance(time.Minute)
-	must(t, tryAuth(alice))
 }
 
 // TestSessionTimeout closes a connection when its total time is up, even

@@ -4,16 +4,24 @@
 // sender is told 250.
 //
 // Threat model: the port faces the internet, and anyone can connect.
-//   - Credential stuffing and password guessing: every AUTH costs an argon2id
-//     check, failures are slowed down and then end the connection, and an
-//     address or client network with too many recent failures is refused for
-//     a while without any password being checked.
+//   - Credential stuffing and password guessing: AUTH checks passwords with
+//     portal/auth, the web sign-in's own check, under the same failure
+//     counts in the database (per typed address and per client network,
+//     shared by every instance and by the web); on one connection failures
+//     are slowed down and then end it.
+//   - Locking out an address's owner by failing on purpose: a locked address
+//     still takes the right password, slowly, from a network that has not
+//     failed (see portal/auth).
 //   - User enumeration: an unknown address, a disabled user and a wrong
 //     password get the same reply after the same work (unknown addresses are
 //     checked against a dummy hash), and lockouts apply to any address.
+//   - A sign-in that outlives the account: a connection signs in once, so the
+//     user is read again at every MAIL FROM, and a user disabled, or with a
+//     new password, since then is refused and the connection ends.
 //   - Resource exhaustion: connections, message size, recipients, line
 //     length, idle time and total session time are bounded; argon2id checks
-//     in flight are bounded by a semaphore; messages are parsed as streams.
+//     in flight are bounded by auth's semaphore; messages are parsed as
+//     streams.
 //   - Spoofing: the envelope sender and the From: header must be the signed-in
 //     user's own address or one of their aliases.
 //   - Plaintext passwords: AUTH needs TLS, except from loopback or when the
@@ -33,12 +41,14 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"sluis/db"
+	"sluis/portal/auth"
 )
 
 // Options configure a Server; zero fields take the documented defaults.
 type Options struct {
 	Addr            string
 	Store           *db.Store
+	Auth            *auth.Service // checks passwords, under the limits shared with the web
 	Submitter       Submitter
 	Logger          *slog.Logger
 	TLSConfig       *tls.Config   // nil: no STARTTLS
@@ -49,20 +59,16 @@ type Options struct {
 	WriteTimeout    time.Duration // default 5 min
 	SessionTimeout  time.Duration // total per connection, default 30 min
 	MaxConnections  int           // default 200; beyond: 421
-	AuthConcurrency int           // argon2id checks in flight at once, default GOMAXPROCS
 	Domain          string        // greeting hostname, default the host name
-	Now             func() time.Time
 }
 
 // Server is the SMTP intake.
 type Server struct {
-	opt     Options
-	log     *slog.Logger
-	smtp    *smtp.Server
-	limiter *authLimiter
-	authSem chan struct{}
-	ctx     context.Context // canceled when Shutdown gives up waiting
-	cancel  context.CancelFunc
+	opt    Options
+	log    *slog.Logger
+	smtp   *smtp.Server
+	ctx    context.Context // canceled when Shutdown gives up waiting
+	cancel context.CancelFunc
 
 	mu      sync.Mutex
 	conns   map[*trackedConn]struct{}
@@ -76,12 +82,11 @@ type Server struct {
 
 // NewServer checks the options and builds a Server.
 func NewServer(opt Options) (*Server, error) {
-	if opt.Store == nil || opt.Submitter == nil {
-		return nil, errors.New("intake: Store and Submitter are required")
+	if opt.Store == nil || opt.Auth == nil || opt.Submitter == nil {
+		return nil, errors.New("intake: Store, Auth and Submitter are required")
 	}
 	opt = withDefaults(opt)
 	s := &Server{opt: opt, log: opt.Logger, conns: map[*trackedConn]struct{}{},
-		limiter: newAuthLimiter(opt.Now), authSem: make(chan struct{}, opt.AuthConcurrency),
 		sleep: time.Sleep, isLoopback: isLoopback}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.smtp = s.newSMTPServer()

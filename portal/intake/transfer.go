@@ -18,11 +18,13 @@ import (
 // the sink wrapped it), and keeps the read deadline moving while bytes
 // arrive: go-smtp sets it once per command, which would otherwise bound a
 // whole 50 MB upload by the idle timeout. The total session timeout still
-// bounds a sender who trickles.
+// bounds a sender who trickles. It also applies the size limit, exactly
+// (see widenDataLimit).
 type dataReader struct {
 	r       io.Reader
 	conn    net.Conn
 	idle    time.Duration
+	max     int64 // bytes a message may have
 	renewed time.Time
 	n       int64
 	err     error
@@ -35,6 +37,9 @@ func (d *dataReader) Read(p []byte) (int, error) {
 		d.renewed = now
 	}
 	n, err := d.r.Read(p)
+	if over := d.n + int64(n) - d.max; over > 0 {
+		n, err = n-int(min(over, int64(n))), smtp.ErrDataTooLarge // pass on only what fits
+	}
 	d.n += int64(n)
 	if err != nil && err != io.EOF && d.err == nil {
 		d.err = err
