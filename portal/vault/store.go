@@ -29,6 +29,8 @@ type BlobStore interface {
 	// from fn stops the walk and is returned. The order lets a sweep that
 	// ran out of time resume where it stopped.
 	List(ctx context.Context, after string, olderThan time.Time, fn func(id string) error) error
+	// Ping reports whether the store answers, for readiness probes.
+	Ping(ctx context.Context) error
 }
 
 // TempSweeper is a BlobStore that can also remove the leftovers of writers
