@@ -59,7 +59,7 @@ var (
 func Main(m *testing.M) int {
 	code := m.Run()
 	if server != nil {
-		server.stop()
+		server.Close()
 	}
 	return code
 }
@@ -75,7 +75,7 @@ func Start(t testing.TB) *Server {
 		}
 		t.Skip("S3 tests need SLUIS_TEST_WEED=/path/to/weed (skipped outside CI)")
 	}
-	once.Do(func() { server, initErr = start(bin) })
+	once.Do(func() { server, initErr = Launch(bin) })
 	if initErr != nil {
 		t.Fatalf("starting SeaweedFS: %v", initErr)
 	}
@@ -94,9 +94,10 @@ func (s *Server) URL(prefix string) string {
 	return "s3://" + Bucket + "?endpoint=" + s.Endpoint + "&region=us-east-1&prefix=" + prefix
 }
 
-// start launches weed mini in a temporary folder and waits until its S3
-// API answers with the bucket in place.
-func start(bin string) (*Server, error) {
+// Launch starts weed mini from the binary bin in a temporary folder and
+// waits until its S3 API answers with the bucket in place. Tests use
+// Start; Launch is for benchmarks, which Close the server themselves.
+func Launch(bin string) (*Server, error) {
 	dir, err := os.MkdirTemp("", "sluis-weed-")
 	if err != nil {
 		return nil, err
@@ -123,7 +124,7 @@ func start(bin string) (*Server, error) {
 	go func() { s.exit <- errors.Join(s.cmd.Wait(), logf.Close()) }()
 	if err := s.waitReady(); err != nil {
 		tail := s.logTail()
-		s.stop()
+		s.Close()
 		return nil, fmt.Errorf("%w\nweed's log ends with:\n%s", err, tail)
 	}
 	return s, nil
@@ -194,8 +195,8 @@ func (s *Server) waitReady() error {
 	}
 }
 
-// stop ends weed and removes its folder.
-func (s *Server) stop() {
+// Close stops weed and removes its folder.
+func (s *Server) Close() {
 	if s.cmd.Process != nil {
 		_ = s.cmd.Process.Kill()
 		<-s.exit
