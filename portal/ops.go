@@ -2,8 +2,11 @@ package portal
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -36,6 +39,31 @@ func (s *Server) showReadiness(c echo.Context) error {
 		return c.String(http.StatusServiceUnavailable, "not ready")
 	}
 	return c.String(http.StatusOK, "ok")
+}
+
+// ReadyCheck is one dependency that readiness depends on.
+type ReadyCheck struct {
+	Name string                      // named in the log when it fails
+	Ping func(context.Context) error // nil error: the dependency answers
+}
+
+// ReadyAll is an Options.Ready that asks every check at once, so that one
+// hung dependency does not hide another's state, and fails naming each
+// dependency that did not answer.
+func ReadyAll(checks ...ReadyCheck) func(context.Context) error {
+	return func(ctx context.Context) error {
+		errs := make([]error, len(checks))
+		var wg sync.WaitGroup
+		for i, c := range checks {
+			wg.Go(func() {
+				if err := c.Ping(ctx); err != nil {
+					errs[i] = fmt.Errorf("%s: %w", c.Name, err)
+				}
+			})
+		}
+		wg.Wait()
+		return errors.Join(errs...)
+	}
 }
 
 // showMetrics exposes the Prometheus registry from Options.

@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -115,5 +116,26 @@ func TestLogShowsRouteNotURL(t *testing.T) {
 	}
 	if !strings.Contains(logs, "route=/test/r/:token status=200") {
 		t.Errorf("the log lacks the route:\n%s", logs)
+	}
+}
+
+func TestReadinessNamesEachFailedDependency(t *testing.T) {
+	var blobsDown bool
+	ready := ReadyAll(
+		ReadyCheck{Name: "database", Ping: func(context.Context) error { return nil }},
+		ReadyCheck{Name: "blob store", Ping: func(context.Context) error {
+			if blobsDown {
+				return errors.New("connection refused")
+			}
+			return nil
+		}},
+	)
+	e := newEnv(t, func(o *Options) { o.Ready = ready })
+	e.check(t, scenario{target: "/readyz", status: http.StatusOK, contains: []string{"ok"}})
+	blobsDown = true
+	e.check(t, scenario{target: "/readyz", status: http.StatusServiceUnavailable,
+		contains: []string{"not ready"}, absent: []string{"blob", "refused"}})
+	if logs := e.logs.String(); !strings.Contains(logs, "blob store: connection refused") || strings.Contains(logs, "database:") {
+		t.Errorf("the log does not name the blob store alone:\n%s", logs)
 	}
 }

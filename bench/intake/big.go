@@ -27,10 +27,10 @@ func bigCase(o options, s *sluisServer) error {
 	}
 	took := time.Since(start)
 	peak := s.proc.vmHWM()
-	fmt.Printf("\nlarge message: one %d MiB attachment (%.1f MiB on the wire, base64) acknowledged by Sluis in %s (%.1f MiB/s)\n",
-		o.bigMB, float64(sent)/(1<<20), took.Round(time.Millisecond), float64(sent)/(1<<20)/took.Seconds())
-	fmt.Printf("  sluis peak memory (VmHWM): %s idle after start, %s after the message (+%s); the peak is %.1f%% of the attachment's size\n",
-		fmtKB(idle), fmtKB(peak), fmtKB(peak-idle), 100*float64(peak<<10)/float64(size))
+	fmt.Printf("\nlarge message: one %d MiB attachment (%.1f MiB on the wire, base64) acknowledged by %s in %s (%.1f MiB/s)\n",
+		o.bigMB, float64(sent)/(1<<20), s.name, took.Round(time.Millisecond), float64(sent)/(1<<20)/took.Seconds())
+	fmt.Printf("  %s peak memory (VmHWM): %s idle after start, %s after the message (+%s); the peak is %.1f%% of the attachment's size\n",
+		s.name, fmtKB(idle), fmtKB(peak), fmtKB(peak-idle), 100*float64(peak<<10)/float64(size))
 	return nil
 }
 

@@ -25,6 +25,8 @@ var benchRcpts = []string{"alice@example.com", "bob@example.org", "carla@example
 // sluisServer is `sluis serve` on a temporary data folder, its relay a
 // discarding server that counts the notifications.
 type sluisServer struct {
+	name                  string
+	env                   []string // SLUIS_DATA, and the blob store's settings
 	bin, data, http, smtp string
 	relay                 *discard
 	proc                  *proc
@@ -32,19 +34,22 @@ type sluisServer struct {
 	runs                  int
 }
 
-func startSluis(o options, tmp string) (*sluisServer, error) {
-	s := &sluisServer{bin: o.sluis, data: filepath.Join(tmp, "sluis-data")}
-	if s.bin == "" {
-		root, err := moduleRoot()
-		if err != nil {
-			return nil, err
-		}
-		s.bin = filepath.Join(tmp, "sluis")
-		fmt.Println("building sluis from", root)
-		if err := goBuild(context.Background(), root, []string{"CGO_ENABLED=0"}, "build", "-o", s.bin, "./cmd/sluis"); err != nil {
-			return nil, err
-		}
+// buildSluis builds ./cmd/sluis of this module into tmp.
+func buildSluis(tmp string) (string, error) {
+	root, err := moduleRoot()
+	if err != nil {
+		return "", err
 	}
+	bin := filepath.Join(tmp, "sluis")
+	fmt.Println("building sluis from", root)
+	return bin, goBuild(context.Background(), root, []string{"CGO_ENABLED=0"}, "build", "-o", bin, "./cmd/sluis")
+}
+
+// startSluis sets up and starts the Sluis called name in a data folder of
+// its own; env adds to its environment (the blob store).
+func startSluis(bin, tmp, name string, env ...string) (*sluisServer, error) {
+	s := &sluisServer{name: name, bin: bin, data: filepath.Join(tmp, name+"-data")}
+	s.env = append([]string{"SLUIS_DATA=" + s.data}, env...)
 	if err := s.setup(); err != nil {
 		return nil, err
 	}
@@ -57,7 +62,7 @@ func startSluis(o options, tmp string) (*sluisServer, error) {
 
 // setup creates the organisation, the sender and the address book.
 func (s *sluisServer) setup() error {
-	book := filepath.Join(filepath.Dir(s.data), "book.csv")
+	book := filepath.Join(filepath.Dir(s.data), s.name+"-book.csv")
 	rows := "email_address,full_name,phone_number\n"
 	for i, a := range benchRcpts {
 		rows += fmt.Sprintf("%s,Recipient %d,+3161234560%d\n", a, i, i)
@@ -73,7 +78,7 @@ func (s *sluisServer) setup() error {
 	}
 	for _, args := range steps {
 		cmd := exec.Command(s.bin, args...)
-		cmd.Env = []string{"SLUIS_DATA=" + s.data}
+		cmd.Env = s.env
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("sluis %s: %w\n%s", strings.Join(args, " "), err, out)
 		}
@@ -108,8 +113,8 @@ func (s *sluisServer) start() error {
 		return err
 	}
 	s.runs++
-	log := filepath.Join(filepath.Dir(s.data), fmt.Sprintf("sluis-%d.log", s.runs))
-	s.proc, err = startProc("sluis", log, []string{"SLUIS_DATA=" + s.data}, s.bin, "serve",
+	log := filepath.Join(filepath.Dir(s.data), fmt.Sprintf("%s-%d.log", s.name, s.runs))
+	s.proc, err = startProc(s.name, log, s.env, s.bin, "serve",
 		"--http", s.http, "--smtp", s.smtp, "--relay", "smtp://"+s.relay.addr, "--base-url", "http://"+s.http,
 		"--mail-from", "sluis@"+benchDomain, "--max-message-size", fmt.Sprint(512<<20))
 	if err != nil {

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"sluis/portal/vault/s3test"
 )
 
 // system is one SMTP server under test.
@@ -59,24 +61,51 @@ func startSystems(o options, tmp string) ([]*system, func(), error) {
 		return nil, stop, err
 	}
 	stops = append(stops, discard.close)
-	sl, err := startSluis(o, tmp)
-	if sl != nil {
-		stops = append(stops, sl.stop)
+	bin := o.sluis
+	if bin == "" {
+		if bin, err = buildSluis(tmp); err != nil {
+			return nil, stop, err
+		}
 	}
-	if err != nil {
-		return nil, stop, fmt.Errorf("sluis: %w", err)
+	var systems []*system
+	addSluis := func(name string, env ...string) error {
+		sl, err := startSluis(bin, tmp, name, env...)
+		if sl != nil {
+			stops = append(stops, sl.stop)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		systems = append(systems, &system{name: name, addr: sl.smtp, sluis: sl, afterRound: sl.waitNotified,
+			proc: func() *proc { return sl.proc }})
+		return nil
 	}
-	mp, err := startMailpit(o, tmp)
-	if mp != nil {
-		stops = append(stops, mp.stop)
+	if err := addSluis("sluis"); err != nil {
+		return nil, stop, err
 	}
-	if err != nil {
-		return nil, stop, fmt.Errorf("mailpit: %w", err)
+	if o.weed != "" {
+		weed, err := s3test.Launch(o.weed)
+		if err != nil {
+			return nil, stop, fmt.Errorf("SeaweedFS: %w", err)
+		}
+		stops = append(stops, weed.Close)
+		fmt.Println("SeaweedFS:", o.weed, "S3 API at", weed.Endpoint)
+		if err := addSluis("sluis-s3", "SLUIS_BLOBS="+weed.URL("bench/"),
+			"AWS_ACCESS_KEY_ID="+weed.AccessKey, "AWS_SECRET_ACCESS_KEY="+weed.SecretKey); err != nil {
+			return nil, stop, err
+		}
 	}
-	sluisSys := &system{name: "sluis", addr: sl.smtp, sluis: sl, afterRound: sl.waitNotified,
-		proc: func() *proc { return sl.proc }}
-	mailpitSys := &system{name: "mailpit", addr: mp.smtp, proc: func() *proc { return mp.proc }}
-	return []*system{sluisSys, mailpitSys, {name: "discard", addr: discard.addr}}, stop, nil
+	if !o.noMP {
+		mp, err := startMailpit(o, tmp)
+		if mp != nil {
+			stops = append(stops, mp.stop)
+		}
+		if err != nil {
+			return nil, stop, fmt.Errorf("mailpit: %w", err)
+		}
+		systems = append(systems, &system{name: "mailpit", addr: mp.smtp, proc: func() *proc { return mp.proc }})
+	}
+	return append(systems, &system{name: "discard", addr: discard.addr}), stop, nil
 }
 
 // proc is a subprocess with its log file.

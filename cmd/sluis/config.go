@@ -16,6 +16,7 @@ import (
 type config struct {
 	Data           string
 	Database       string
+	Blobs          string
 	HTTP           string
 	SMTP           string
 	BaseURL        string
@@ -47,6 +48,8 @@ var secretFlags = map[string]bool{"relay": true, "database": true, "sms-webhook-
 func (c *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Data, "data", "./data", "folder for the database, encrypted blobs and keys")
 	fs.StringVar(&c.Database, "database", "", "SQLite file path or postgres:// URL (default <data>/sluis.db)")
+	fs.StringVar(&c.Blobs, "blobs", "", "encrypted blob store: a folder, or s3://BUCKET?endpoint=URL&region=REGION[&prefix=P] with\n"+
+		"credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or *_FILE) (default <data>/blobs)")
 	fs.StringVar(&c.HTTP, "http", ":8080", "web portal listen address")
 	fs.StringVar(&c.SMTP, "smtp", ":2525", "SMTP intake listen address")
 	fs.StringVar(&c.BaseURL, "base-url", defaultBaseURL, "public URL of the portal, used in links in mail")

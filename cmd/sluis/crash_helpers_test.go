@@ -182,7 +182,7 @@ func checkSwept(t *testing.T, store *db.Store, data string) {
 func countBlobs(t *testing.T, store *db.Store, blobs *vault.FS) (refs, orphans int) {
 	t.Helper()
 	ctx := context.Background()
-	err := blobs.List(ctx, time.Now().Add(time.Hour), func(id string) error {
+	err := blobs.List(ctx, "", time.Now().Add(time.Hour), func(id string) error {
 		used, err := store.BlobReferenced(ctx, id)
 		if used {
 			refs++

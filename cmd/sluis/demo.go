@@ -36,7 +36,7 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 		return fmt.Errorf("creating the demo's data folder: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	c.Data, c.Database, c.MasterKeyFile, c.Relay = dir, "", "", ""
+	c.Data, c.Database, c.Blobs, c.MasterKeyFile, c.Relay = dir, "", "", "", ""
 	c.InsecureAuth = true
 	if _, port, err := net.SplitHostPort(c.HTTP); err == nil && c.BaseURL == defaultBaseURL {
 		c.BaseURL = "http://localhost:" + port

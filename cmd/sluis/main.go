@@ -39,6 +39,8 @@ Commands:
   org create --name N --domain D create an organisation (--domain may repeat)
   user add --email A --role R    add a sender or admin (password from --password or standard input)
   contacts import --org D FILE   import an organisation's address book from CSV
+  blobs migrate --from DIR --to s3://BUCKET?…
+                                 copy a blob folder into a bucket (resumable, verified)
   version                        print the version
 
 Every flag has an environment twin: --base-url is SLUIS_BASE_URL.
@@ -61,6 +63,7 @@ func run(ctx context.Context, args []string, e env) int {
 		"org create":      cmdOrgCreate,
 		"user add":        cmdUserAdd,
 		"contacts import": cmdContactsImport,
+		"blobs migrate":   cmdBlobsMigrate,
 		"version": func(context.Context, []string, env) error {
 			_, err := fmt.Fprintln(e.stdout, "sluis", version)
 			return err

@@ -54,7 +54,11 @@ func serve(ctx context.Context, c *config, e env, opt serveOptions) error {
 			log.Error("closing database", "err", err)
 		}
 	}()
-	p, err := build(c, store, log)
+	blobs, err := openBlobStore(ctx, c, e.getenv)
+	if err != nil {
+		return err
+	}
+	p, err := build(c, store, blobs, log)
 	if err != nil {
 		return err
 	}
@@ -120,7 +124,7 @@ func (p *parts) web(c *config, opt serveOptions, log *slog.Logger) (*http.Server
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	popt := portal.Options{Logger: log, Store: p.store, BaseURL: c.BaseURL, Dev: opt.dev, Registry: reg,
-		Ready: p.store.Ping, TrustedProxies: proxies, Verify: p.verify, Delivery: p.delivery, Vault: p.vault,
+		Ready: p.ready(), TrustedProxies: proxies, Verify: p.verify, Delivery: p.delivery, Vault: p.vault,
 		Auth: p.auth, Policy: p.policy, Receipts: p.receipts}
 	if opt.dev {
 		popt.Outbox = p.outbox

@@ -13,6 +13,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"sluis/db"
+	"sluis/portal"
 	"sluis/portal/auth"
 	"sluis/portal/delivery"
 	"sluis/portal/devbox"
@@ -31,6 +32,7 @@ import (
 // parts are the long-lived pieces serve builds from the configuration.
 type parts struct {
 	store    *db.Store
+	blobs    vault.BlobStore
 	keys     *vault.Keys
 	vault    *vault.Vault
 	text     *i18n.Bundle
@@ -46,17 +48,13 @@ type parts struct {
 	smtp     *intake.Server
 }
 
-// build wires the store, the vault, outgoing mail, the job queue, delivery
-// and the SMTP intake.
-func build(c *config, store *db.Store, log *slog.Logger) (*parts, error) {
-	p := &parts{store: store}
+// build wires the store, the vault on its blob store, outgoing mail, the
+// job queue, delivery and the SMTP intake.
+func build(c *config, store *db.Store, blobs vault.BlobStore, log *slog.Logger) (*parts, error) {
+	p := &parts{store: store, blobs: blobs}
 	var err error
 	if p.keys, err = vault.LoadOrCreateKey(c.Data, c.MasterKeyFile); err != nil {
 		return nil, fmt.Errorf("encryption key: %w", err)
-	}
-	blobs, err := vault.NewFS(filepath.Join(c.Data, "blobs"))
-	if err != nil {
-		return nil, fmt.Errorf("blob folder: %w", err)
 	}
 	p.vault = vault.New(p.keys, blobs)
 	if p.text, err = i18n.New(); err != nil {
@@ -200,6 +198,12 @@ func (c *config) mailFrom() (string, error) {
 		return "", fmt.Errorf("--mail-from %q is not a mail address", c.MailFrom)
 	}
 	return addr, nil
+}
+
+// ready is the readiness probe: the database and the blob store answer.
+func (p *parts) ready() func(context.Context) error {
+	return portal.ReadyAll(portal.ReadyCheck{Name: "database", Ping: p.store.Ping},
+		portal.ReadyCheck{Name: "blob store", Ping: p.blobs.Ping})
 }
 
 // lateJobs lets delivery be built before the job client that runs its

@@ -33,7 +33,7 @@ type Enqueuer interface {
 type Options struct {
 	Store     *db.Store
 	Vault     *vault.Vault
-	Blobs     *vault.FS // for the orphan sweeper; nil disables it
+	Blobs     vault.BlobStore // the Vault's store, for the orphan sweeper; nil disables it
 	Keys      *vault.Keys
 	Jobs      Enqueuer
 	Mailer    mailer.Sender

@@ -112,3 +112,21 @@ func (s *FS) Delete(ctx context.Context, id string) error {
 	}
 	return syncDir(filepath.Join(s.dir, id[:2]))
 }
+
+// Ping reports whether the folder and its temp folder are still there (a
+// lost mount, a deleted folder).
+func (s *FS) Ping(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, dir := range []string{s.dir, filepath.Join(s.dir, tmpDir)} {
+		fi, err := os.Stat(dir)
+		if err == nil && !fi.IsDir() {
+			err = errors.New("not a folder")
+		}
+		if err != nil {
+			return fmt.Errorf("blob folder %s: %w", dir, err)
+		}
+	}
+	return nil
+}

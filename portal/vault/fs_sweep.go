@@ -8,26 +8,51 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 )
 
-// List calls fn with the id of every committed blob last written before
-// olderThan, shard by shard. fn may delete the blob it is given; an error
-// from fn stops the walk and is returned. The orphan sweeper uses it with a
-// cutoff of an hour ago (see the package doc).
-func (s *FS) List(ctx context.Context, olderThan time.Time, fn func(id string) error) error {
+// List calls fn with the id of every committed blob after after and last
+// written before olderThan, in id order: shard by shard, each shard's names
+// sorted. The orphan sweeper uses it with a cutoff of an hour ago (see the
+// package doc).
+func (s *FS) List(ctx context.Context, after string, olderThan time.Time, fn func(id string) error) error {
+	if after != "" && !validID(after) {
+		return errBadID
+	}
 	for _, shard := range shardNames() {
+		if after != "" && shard < after[:2] {
+			continue
+		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		err := s.scan(filepath.Join(s.dir, shard), olderThan, func(_, id string) error {
-			return fn(id)
-		})
+		dir := filepath.Join(s.dir, shard)
+		entries, err := readSorted(dir, after)
 		if err != nil {
 			return err
 		}
+		for _, e := range entries {
+			if err := visit(dir, e, olderThan, func(_, id string) error { return fn(id) }); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
+}
+
+// readSorted returns the entries of dir named after after, sorted by name.
+func readSorted(dir, after string) ([]fs.DirEntry, error) {
+	var out []fs.DirEntry
+	err := readBatches(dir, func(e fs.DirEntry) error {
+		if e.Name() > after {
+			out = append(out, e)
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	return out, err
 }
 
 // SweepTemp removes temp files last written before olderThan: blobs whose
@@ -55,8 +80,14 @@ func (s *FS) SweepTemp(ctx context.Context, olderThan time.Time) (int, error) {
 const scanBatch = 512
 
 // scan calls fn for each blob-named file in dir last modified before
-// olderThan, reading the folder in batches so huge shards stay cheap.
+// olderThan, in directory order.
 func (s *FS) scan(dir string, olderThan time.Time, fn func(path, id string) error) error {
+	return readBatches(dir, func(e fs.DirEntry) error { return visit(dir, e, olderThan, fn) })
+}
+
+// readBatches calls fn for each entry of dir, reading the folder in batches
+// so huge shards stay cheap.
+func readBatches(dir string, fn func(fs.DirEntry) error) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return fmt.Errorf("listing blobs: %w", err)
@@ -65,7 +96,7 @@ func (s *FS) scan(dir string, olderThan time.Time, fn func(path, id string) erro
 	for {
 		entries, err := d.ReadDir(scanBatch)
 		for _, e := range entries {
-			if err := visit(dir, e, olderThan, fn); err != nil {
+			if err := fn(e); err != nil {
 				return err
 			}
 		}

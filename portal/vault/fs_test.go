@@ -129,52 +129,6 @@ func TestFSSweepTempRemovesOnlyStaleTempFiles(t *testing.T) {
 	}
 }
 
-func TestFSListYieldsOldBlobsAndAllowsDelete(t *testing.T) {
-	v := newTestVault(t)
-	ctx := context.Background()
-	var old []string
-	for range 3 {
-		id := v.put(t, []byte("old"))
-		backdate(t, v.fs.path(id), 2*time.Hour)
-		old = append(old, id)
-	}
-	young := v.put(t, []byte("young"))
-	writeFile(t, v.fs.tmpPath(newID()), nil, 0o600) // temp files are not blobs
-
-	var got []string
-	err := v.fs.List(ctx, time.Now().Add(-time.Hour), func(id string) error {
-		got = append(got, id)
-		return v.Delete(ctx, id)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	slices.Sort(got)
-	slices.Sort(old)
-	if !slices.Equal(got, old) {
-		t.Fatalf("List = %v, want %v", got, old)
-	}
-	if _, err := v.read(t, young); err != nil {
-		t.Errorf("young blob: %v", err)
-	}
-}
-
-func TestFSListStopsOnCallbackError(t *testing.T) {
-	v := newTestVault(t)
-	for range 2 {
-		v.put(t, []byte("x"))
-	}
-	stop := errors.New("stop")
-	calls := 0
-	err := v.fs.List(context.Background(), time.Now().Add(time.Minute), func(string) error {
-		calls++
-		return stop
-	})
-	if !errors.Is(err, stop) || calls != 1 {
-		t.Fatalf("List = %v after %d calls, want stop after 1", err, calls)
-	}
-}
-
 func TestFSHonoursCancelledContext(t *testing.T) {
 	v := newTestVault(t)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -185,7 +139,7 @@ func TestFSHonoursCancelledContext(t *testing.T) {
 	if _, _, err := v.Put(ctx, io.LimitReader(zeros{}, 10)); !errors.Is(err, context.Canceled) {
 		t.Errorf("Put = %v", err)
 	}
-	if err := v.fs.List(ctx, time.Now(), func(string) error { return nil }); !errors.Is(err, context.Canceled) {
+	if err := v.fs.List(ctx, "", time.Now(), func(string) error { return nil }); !errors.Is(err, context.Canceled) {
 		t.Errorf("List = %v", err)
 	}
 	if got := v.blobFiles(t); len(got) != 0 {

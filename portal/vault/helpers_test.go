@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"testing"
@@ -102,4 +103,28 @@ func writeFile(t testing.TB, path string, data []byte, mode os.FileMode) {
 	if err := os.Chmod(path, mode); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// testKeys is a fresh master key.
+func testKeys(t testing.TB) *Keys {
+	t.Helper()
+	keys, err := LoadOrCreateKey(t.TempDir(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys
+}
+
+// closedAddr is a loopback address nothing listens on.
+func closedAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return addr
 }

@@ -23,8 +23,23 @@ type BlobStore interface {
 	Open(ctx context.Context, id string) (io.ReadCloser, error)
 	// Delete removes a blob; a missing blob is not an error.
 	Delete(ctx context.Context, id string) error
-	// List calls fn for every committed blob last written before olderThan.
-	List(ctx context.Context, olderThan time.Time, fn func(id string) error) error
+	// List calls fn, in increasing id order, for every committed blob whose
+	// id sorts after after ("" starts at the beginning) and that was last
+	// written before olderThan. fn may delete the blob it is given; an error
+	// from fn stops the walk and is returned. The order lets a sweep that
+	// ran out of time resume where it stopped.
+	List(ctx context.Context, after string, olderThan time.Time, fn func(id string) error) error
+	// Ping reports whether the store answers, for readiness probes.
+	Ping(ctx context.Context) error
+}
+
+// TempSweeper is a BlobStore that can also remove the leftovers of writers
+// that never committed nor aborted (a crash mid-write): temp files in a
+// folder, unfinished multipart uploads in an object store.
+type TempSweeper interface {
+	// SweepTemp removes leftovers started before olderThan and returns how
+	// many it removed.
+	SweepTemp(ctx context.Context, olderThan time.Time) (int, error)
 }
 
 // BlobWriter writes one new blob; it becomes visible only on Commit.
