@@ -146,29 +146,33 @@ func readEntries(sender db.User, org db.Org, rcpts []db.Recipient, entries []Dra
 	return data, saves, nil
 }
 
+// readEntry checks what the sender typed for one recipient by the
+// address-book rules, and hashes an access code.
 func readEntry(sender db.User, org db.Org, rc db.Recipient, e DraftEntry) (db.RecipientData, *pendingSave, *FieldError) {
 	d := db.RecipientData{RecipientID: rc.ID, Source: FromDraft}
-	in := db.ContactInput{Email: rc.Address}
+	typed := contacts.Entry{Key: rc.Address}
 	switch {
 	case e.Phone != "":
-		e164, err := contacts.CheckPhone(e.Phone, org.Country)
-		if err != nil {
-			return d, nil, fieldError(rc.ID, "phone", err)
-		}
-		d.Method, d.Phone, d.Display = db.MethodSMS, e164, phone.Mask(e164)
-		in.Phone = &d.Phone
+		typed.Phone = &e.Phone
 	case e.AccessCode != "":
-		if err := contacts.CheckAccessCode(e.AccessCode, e.Hint); err != nil {
-			return d, nil, fieldError(rc.ID, "access_code", err)
-		}
-		hash, err := secret.Hash(e.AccessCode)
+		typed.Code, typed.Hint = &e.AccessCode, &e.Hint
+	default:
+		return d, nil, &FieldError{rc.ID, "phone", "missing"}
+	}
+	ck, err := contacts.Check(db.OrgBook(org.ID), typed, org.Country)
+	if err != nil {
+		return d, nil, fieldError(rc.ID, err)
+	}
+	in := ck.Input
+	if ck.Code == "" {
+		d.Method, d.Phone, d.Display = db.MethodSMS, *in.Phone, phone.Mask(*in.Phone)
+	} else {
+		hash, err := secret.Hash(ck.Code)
 		if err != nil {
 			return d, nil, &FieldError{rc.ID, "access_code", "internal"}
 		}
-		d.Method, d.AccessCodeHash, d.AccessCodeHint, d.Display = db.MethodAccessCode, hash, e.Hint, "access_code"
-		in.AccessCodeHash, in.AccessCodeHint = &d.AccessCodeHash, &d.AccessCodeHint
-	default:
-		return d, nil, &FieldError{rc.ID, "phone", "missing"}
+		d.Method, d.AccessCodeHash, d.AccessCodeHint, d.Display = db.MethodAccessCode, hash, *in.AccessCodeHint, "access_code"
+		in.AccessCodeHash = &d.AccessCodeHash
 	}
 	switch e.SaveTo {
 	case SaveNone:
@@ -184,15 +188,20 @@ func readEntry(sender db.User, org db.Org, rc db.Recipient, e DraftEntry) (db.Re
 	return d, nil, &FieldError{rc.ID, "save_to", "bad_choice"}
 }
 
-func fieldError(id int64, field string, err error) *FieldError {
+// draftFields names the draft form's field for each of the rules' fields.
+var draftFields = map[string]string{contacts.FieldCode: "access_code", contacts.FieldHint: "access_code_hint"}
+
+// fieldError is a rule's refusal (contacts.Check) as a draft's field error.
+func fieldError(id int64, err error) *FieldError {
 	var fe *contacts.FieldError
-	if errors.As(err, &fe) {
-		if fe.Field == "access_code_hint" {
-			field = fe.Field
-		}
-		return &FieldError{id, field, fe.Reason}
+	if !errors.As(err, &fe) {
+		return &FieldError{id, "phone", "bad_phone"}
 	}
-	return &FieldError{id, field, "bad_phone"}
+	field, ok := draftFields[fe.Field]
+	if !ok {
+		field = "phone"
+	}
+	return &FieldError{id, field, fe.Reason}
 }
 
 // release writes the typed data, the address-book entries and the
