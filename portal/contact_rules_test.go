@@ -21,11 +21,11 @@ import (
 // ruleCase is one address-book entry written the same way through every
 // way in, and the reason all of them give for refusing it ("" accepts).
 type ruleCase struct {
-	name                   string
-	key                    string
-	fullName, phone, code  string
-	hint                   string
-	reason, field          string // field: the import's column name
+	name                    string
+	key                     string
+	fullName, phone, code   string
+	hint                    string
+	reason, field           string // field: the import's column name
 	personal, personalField string // the personal book's answer where it differs
 }
 
