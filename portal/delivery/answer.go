@@ -58,7 +58,11 @@ func (s *Service) Answer(ctx context.Context, in AnswerInput) (db.Message, error
 	inc := &Incoming{User: in.Sender, Rcpts: []string{rc.Address}, Size: int64(len(in.Text)), Message: &mime.Message{
 		Subject: answerSubject(string(subject)), From: mime.Address{Addr: in.Sender.Email}, To: []mime.Address{to},
 		InReplyTo: orig.HeaderMessageID, Text: in.Text}}
-	nm, blobs, err := s.newMessage(ctx, org, inc, []db.Recipient{answerRecipient(rc)}, s.unitSettings(ctx, in.Sender))
+	pol, err := s.unitSettings(ctx, in.Sender)
+	if err != nil {
+		return db.Message{}, err
+	}
+	nm, blobs, err := s.newMessage(ctx, org, inc, []db.Recipient{answerRecipient(rc)}, pol)
 	if err != nil {
 		return db.Message{}, err
 	}
