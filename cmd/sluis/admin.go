@@ -177,7 +177,8 @@ func cmdContactsImport(ctx context.Context, args []string, e env) error {
 	defer f.Close()
 	im := &contacts.Importer{Store: s, Hash: secret.Hash, Verify: secret.Verify}
 	rep, err := im.Import(ctx, db.OrgBook(org.ID), f, contacts.Options{Region: org.Country, DryRun: dryRun,
-		Change: db.Change{Source: db.SourceImport, Actor: "cli"}})
+		Change: db.Change{Source: db.SourceImport, Actor: "cli"},
+		Audit:  &db.AuditEvent{OrgID: org.ID, Actor: "cli", Kind: "book.import", Target: "book"}})
 	if err != nil {
 		return err
 	}

@@ -44,6 +44,10 @@ type Options struct {
 	Region string    // country for numbers written without a country code
 	DryRun bool      // validate and report, write nothing
 	Change db.Change // source and actor for the history
+	// Audit, when set, is the import's audit event (who, from where): it
+	// gets the report's counts as its Detail and is written in the
+	// transaction that applies the rows, so neither stands without the other.
+	Audit *db.AuditEvent
 }
 
 // Import reads a CSV file, validates every row, and applies the valid rows
@@ -73,7 +77,13 @@ func (im *Importer) Import(ctx context.Context, book db.Book, r io.Reader, opt O
 			}
 			rep.count(outcome)
 		}
-		return nil
+		if opt.Audit == nil {
+			return nil
+		}
+		ev := *opt.Audit
+		ev.Detail = fmt.Sprintf("rows=%d created=%d updated=%d unchanged=%d invalid=%d", rep.Rows, rep.Created, rep.Updated,
+			rep.Unchanged, len(rep.Invalid))
+		return tx.AppendAudit(ctx, ev)
 	})
 	if err != nil {
 		return Report{}, fmt.Errorf("applying import: %w", err)
