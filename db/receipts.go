@@ -115,8 +115,9 @@ func (s *Store) FinishReadReceipt(ctx context.Context, orgID, id int64, state st
 }
 
 // SetReceiptRequest sets (or, with "", clears) the address a held draft's
-// read receipt goes to: the sender's checkbox when finishing the draft.
-func (s *Store) SetReceiptRequest(ctx context.Context, orgID, messageID int64, addr string) error {
-	return s.expectOne(s.writer().exec(ctx, `UPDATE messages SET receipt_to = ? WHERE org_id = ? AND id = ? AND state = 'held'`,
+// read receipt goes to: the sender's checkbox, in the transaction that
+// releases the draft. ErrNotFound when the draft is no longer held.
+func (t *Tx) SetReceiptRequest(ctx context.Context, orgID, messageID int64, addr string) error {
+	return t.s.expectOne(t.exec(ctx, `UPDATE messages SET receipt_to = ? WHERE org_id = ? AND id = ? AND state = 'held'`,
 		clip(addr), orgID, messageID))
 }

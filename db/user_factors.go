@@ -84,13 +84,16 @@ func (s *Store) AcceptTOTPStep(ctx context.Context, orgID, userID, step int64, c
 
 // DeleteTOTP removes a user's TOTP and recovery codes.
 func (s *Store) DeleteTOTP(ctx context.Context, orgID, userID int64) error {
-	return s.InTx(ctx, func(tx *Tx) error {
-		if _, err := tx.exec(ctx, `DELETE FROM user_totp WHERE org_id = ? AND user_id = ?`, orgID, userID); err != nil {
-			return err
-		}
-		_, err := tx.exec(ctx, `DELETE FROM user_recovery_codes WHERE org_id = ? AND user_id = ?`, orgID, userID)
+	return s.InTx(ctx, func(tx *Tx) error { return tx.DeleteTOTP(ctx, orgID, userID) })
+}
+
+// DeleteTOTP is Store.DeleteTOTP inside a transaction.
+func (t *Tx) DeleteTOTP(ctx context.Context, orgID, userID int64) error {
+	if _, err := t.exec(ctx, `DELETE FROM user_totp WHERE org_id = ? AND user_id = ?`, orgID, userID); err != nil {
 		return err
-	})
+	}
+	_, err := t.exec(ctx, `DELETE FROM user_recovery_codes WHERE org_id = ? AND user_id = ?`, orgID, userID)
+	return err
 }
 
 // ReplaceRecoveryCodes throws away a user's recovery codes and stores new ones.
@@ -223,6 +226,16 @@ func (s *Store) RenamePasskey(ctx context.Context, orgID, userID, id int64, name
 // DeletePasskey removes one of a user's passkeys.
 func (s *Store) DeletePasskey(ctx context.Context, orgID, userID, id int64) error {
 	return s.expectOne(s.writer().exec(ctx, `DELETE FROM user_passkeys WHERE org_id = ? AND user_id = ? AND id = ?`, orgID, userID, id))
+}
+
+// DeletePasskeys removes all of a user's passkeys and says how many there were.
+func (t *Tx) DeletePasskeys(ctx context.Context, orgID, userID int64) (int, error) {
+	res, err := t.exec(ctx, `DELETE FROM user_passkeys WHERE org_id = ? AND user_id = ?`, orgID, userID)
+	if err != nil {
+		return 0, fmt.Errorf("removing passkeys: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
 }
 
 // WebAuthnChallenge is a ceremony in progress.

@@ -92,7 +92,16 @@ func (s *Store) DeleteUserSession(ctx context.Context, idHash string) error {
 
 // DeleteUserSessions ends every session of a user but keep ("" for all).
 func (s *Store) DeleteUserSessions(ctx context.Context, orgID, userID int64, keep string) error {
-	_, err := s.writer().exec(ctx, `DELETE FROM user_sessions WHERE org_id = ? AND user_id = ? AND id_hash <> ?`, orgID, userID, keep)
+	return deleteUserSessions(ctx, s.writer(), orgID, userID, keep)
+}
+
+// DeleteUserSessions is Store.DeleteUserSessions inside a transaction.
+func (t *Tx) DeleteUserSessions(ctx context.Context, orgID, userID int64, keep string) error {
+	return deleteUserSessions(ctx, t.conn, orgID, userID, keep)
+}
+
+func deleteUserSessions(ctx context.Context, c conn, orgID, userID int64, keep string) error {
+	_, err := c.exec(ctx, `DELETE FROM user_sessions WHERE org_id = ? AND user_id = ? AND id_hash <> ?`, orgID, userID, keep)
 	return err
 }
 

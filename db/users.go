@@ -60,7 +60,19 @@ func scanUser(r interface{ Scan(...any) error }) (User, error) {
 // CreateUser adds a user. The address must be at one of the organisation's
 // domains and not yet belong to anyone.
 func (s *Store) CreateUser(ctx context.Context, in NewUser) (User, error) {
-	org, err := s.Org(ctx, in.OrgID)
+	var u User
+	err := s.InTx(ctx, func(tx *Tx) error {
+		var err error
+		u, err = tx.CreateUser(ctx, in)
+		return err
+	})
+	return u, err
+}
+
+// CreateUser is Store.CreateUser inside a transaction (with its audit
+// event, say).
+func (t *Tx) CreateUser(ctx context.Context, in NewUser) (User, error) {
+	org, err := t.s.Org(ctx, in.OrgID)
 	if err != nil {
 		return User{}, err
 	}
@@ -70,20 +82,17 @@ func (s *Store) CreateUser(ctx context.Context, in NewUser) (User, error) {
 	}
 	if u.UnitID == 0 {
 		u.UnitID = org.RootUnit
-	} else if _, err := s.Unit(ctx, org.ID, u.UnitID); err != nil {
+	} else if _, err := t.s.Unit(ctx, org.ID, u.UnitID); err != nil {
 		return User{}, fmt.Errorf("unit: %w", err)
 	}
-	now := s.now().UTC()
+	now := t.s.now().UTC()
 	u.CreatedAt, u.UpdatedAt = now, now
-	err = s.InTx(ctx, func(tx *Tx) error {
-		if err := tx.addressFree(ctx, u.Email); err != nil {
-			return err
-		}
-		u.ID, err = tx.insert(ctx, `INSERT INTO users (org_id, unit_id, email, display_name, role, language, password_hash, disabled, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
-			u.OrgID, u.UnitID, u.Email, u.DisplayName, u.Role, u.Language, u.PasswordHash, micros(now), micros(now))
-		return err
-	})
+	if err := t.addressFree(ctx, u.Email); err != nil {
+		return User{}, fmt.Errorf("creating user %s: %w", u.Email, err)
+	}
+	u.ID, err = t.insert(ctx, `INSERT INTO users (org_id, unit_id, email, display_name, role, language, password_hash, disabled, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
+		u.OrgID, u.UnitID, u.Email, u.DisplayName, u.Role, u.Language, u.PasswordHash, micros(now), micros(now))
 	if err != nil {
 		return User{}, fmt.Errorf("creating user %s: %w", u.Email, err)
 	}
@@ -198,20 +207,38 @@ func (s *Store) SetPassword(ctx context.Context, orgID, userID int64, hash strin
 
 // SetUserDisabled disables or re-enables a user.
 func (s *Store) SetUserDisabled(ctx context.Context, orgID, userID int64, disabled bool) error {
+	return setUserDisabled(ctx, s, s.writer(), orgID, userID, disabled)
+}
+
+// SetUserDisabled is Store.SetUserDisabled inside a transaction.
+func (t *Tx) SetUserDisabled(ctx context.Context, orgID, userID int64, disabled bool) error {
+	return setUserDisabled(ctx, t.s, t.conn, orgID, userID, disabled)
+}
+
+func setUserDisabled(ctx context.Context, s *Store, c conn, orgID, userID int64, disabled bool) error {
 	v := 0
 	if disabled {
 		v = 1
 	}
-	return s.expectOne(s.writer().exec(ctx, `UPDATE users SET disabled = ?, updated_at = ? WHERE org_id = ? AND id = ?`,
+	return s.expectOne(c.exec(ctx, `UPDATE users SET disabled = ?, updated_at = ? WHERE org_id = ? AND id = ?`,
 		v, micros(s.now()), orgID, userID))
 }
 
 // MoveUser puts a user in another unit of the same organisation.
 func (s *Store) MoveUser(ctx context.Context, orgID, userID, unitID int64) error {
+	return moveUser(ctx, s, s.writer(), orgID, userID, unitID)
+}
+
+// MoveUser is Store.MoveUser inside a transaction.
+func (t *Tx) MoveUser(ctx context.Context, orgID, userID, unitID int64) error {
+	return moveUser(ctx, t.s, t.conn, orgID, userID, unitID)
+}
+
+func moveUser(ctx context.Context, s *Store, c conn, orgID, userID, unitID int64) error {
 	if _, err := s.Unit(ctx, orgID, unitID); err != nil {
 		return fmt.Errorf("unit: %w", err)
 	}
-	return s.expectOne(s.writer().exec(ctx, `UPDATE users SET unit_id = ?, updated_at = ? WHERE org_id = ? AND id = ?`,
+	return s.expectOne(c.exec(ctx, `UPDATE users SET unit_id = ?, updated_at = ? WHERE org_id = ? AND id = ?`,
 		unitID, micros(s.now()), orgID, userID))
 }
 

@@ -10,7 +10,6 @@ import (
 
 	"sluis/db"
 	"sluis/portal/auth"
-	"sluis/portal/secret"
 )
 
 // userRow is one user of the users page.
@@ -80,28 +79,21 @@ func readNewUserForm(c echo.Context) newUserForm {
 	return f
 }
 
-// validate checks what the store does not: the role and the password
-// rules. It returns the field and the key of a translated error.
-func (f newUserForm) validate() (string, string) {
-	if f.Role != db.RoleSender && f.Role != db.RoleAdmin {
-		return "role", "admin.error.bad_role"
-	}
-	if auth.CheckNewPassword(db.User{Email: f.Email}, f.password) != nil {
-		return "password", "admin.error.password_rules"
-	}
-	return "", ""
-}
-
-// newUserError maps the store's refusals to a field and a message.
+// newUserError maps the refusals of creating a user to a field and a
+// message.
 func newUserError(err error) (string, string, bool) {
 	var inv *db.InvalidError
 	switch {
+	case errors.Is(err, auth.ErrPasswordRules):
+		return "password", "admin.error.password_rules", true
 	case errors.Is(err, db.ErrDuplicate):
 		return "email", "admin.error.address_taken", true
 	case errors.As(err, &inv) && inv.Field == "address":
 		return "email", "admin.error.bad_user_address", true
 	case errors.As(err, &inv) && inv.Field == "display_name":
 		return "display_name", "admin.error.bad_display_name", true
+	case errors.As(err, &inv) && inv.Field == "role":
+		return "role", "admin.error.bad_role", true
 	case errors.As(err, &inv), errors.Is(err, db.ErrNotFound):
 		return "unit", "admin.error.unit_not_found", true
 	}
@@ -120,21 +112,25 @@ func (s *Server) renderUsersError(c echo.Context, f newUserForm, field, key stri
 	return c.Render(http.StatusUnprocessableEntity, "admin_users", v)
 }
 
+// accounts are the use cases on users, each with its audit event.
+func (s *Server) accounts() auth.Accounts { return auth.Accounts{Store: s.store} }
+
+// actor is the signed-in admin as the account use cases record them.
+func (s *Server) actor(c echo.Context) auth.Actor {
+	u := currentUser(c)
+	return auth.Actor{ID: u.ID, Name: actorOf(u), IP: c.RealIP()}
+}
+
 // addUser adds a user with a first password the admin hands over.
 func (s *Server) addUser(c echo.Context) error {
 	f := readNewUserForm(c)
-	if field, key := f.validate(); key != "" {
-		return s.renderUsersError(c, f, field, key)
-	}
-	hash, err := secret.Hash(f.password)
-	if err != nil {
-		return err
-	}
-	u, err := s.store.CreateUser(c.Request().Context(), db.NewUser{OrgID: currentUser(c).OrgID, UnitID: f.Unit, Email: f.Email,
-		DisplayName: f.DisplayName, Role: f.Role, PasswordHash: hash})
-	after := "email=" + f.Email + " role=" + f.Role + " unit=" + strconv.FormatInt(f.Unit, 10)
-	if aerr := s.audit(c, "user.add", "user:"+strconv.FormatInt(u.ID, 10), "", after, err); aerr != nil {
-		return aerr
+	_, err := s.accounts().CreateUser(c.Request().Context(), s.actor(c), auth.NewAccount{OrgID: currentUser(c).OrgID,
+		UnitID: f.Unit, Email: f.Email, DisplayName: f.DisplayName, Role: f.Role, Password: f.password})
+	if err != nil && !errors.Is(err, auth.ErrPasswordRules) {
+		after := "email=" + f.Email + " role=" + f.Role + " unit=" + strconv.FormatInt(f.Unit, 10)
+		if aerr := s.audit(c, "user.add", "user:new", "", after, err); aerr != nil {
+			return errors.Join(err, aerr)
+		}
 	}
 	if field, key, ok := newUserError(err); ok {
 		return s.renderUsersError(c, f, field, key)
@@ -163,12 +159,14 @@ func (s *Server) userAction(c echo.Context, notSelf bool) (db.User, error) {
 	return u, err
 }
 
-// finishUserAction audits and answers an action on a user.
-func (s *Server) finishUserAction(c echo.Context, kind string, u db.User, before, after string, err error, done string) error {
-	if aerr := s.audit(c, kind, "user:"+strconv.FormatInt(u.ID, 10)+" "+u.Email, before, after, err); aerr != nil {
-		return aerr
-	}
+// finishUserAction answers an action on a user. The use case wrote its
+// audit event with the change; a failure is recorded here, after the
+// change was rolled back.
+func (s *Server) finishUserAction(c echo.Context, kind string, u db.User, err error, done string) error {
 	if err != nil {
+		if aerr := s.audit(c, kind, auth.AuditTarget(u), "", "", err); aerr != nil {
+			return errors.Join(err, aerr)
+		}
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/admin/users?done="+done)
@@ -180,12 +178,8 @@ func (s *Server) disableUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	err = s.store.SetUserDisabled(ctx, u.OrgID, u.ID, true)
-	if err == nil {
-		err = s.store.DeleteUserSessions(ctx, u.OrgID, u.ID, "")
-	}
-	return s.finishUserAction(c, "user.disable", u, "disabled=false", "disabled=true", err, "user_disabled")
+	err = s.accounts().SetDisabled(c.Request().Context(), s.actor(c), u, true)
+	return s.finishUserAction(c, "user.disable", u, err, "user_disabled")
 }
 
 // enableUser re-enables a user.
@@ -194,8 +188,8 @@ func (s *Server) enableUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = s.store.SetUserDisabled(c.Request().Context(), u.OrgID, u.ID, false)
-	return s.finishUserAction(c, "user.enable", u, "disabled=true", "disabled=false", err, "user_enabled")
+	err = s.accounts().SetDisabled(c.Request().Context(), s.actor(c), u, false)
+	return s.finishUserAction(c, "user.enable", u, err, "user_enabled")
 }
 
 // moveUserToUnit puts a user in another unit.
@@ -205,33 +199,23 @@ func (s *Server) moveUserToUnit(c echo.Context) error {
 		return err
 	}
 	unit, _ := strconv.ParseInt(c.FormValue("unit"), 10, 64)
-	err = s.store.MoveUser(c.Request().Context(), u.OrgID, u.ID, unit)
+	err = s.accounts().MoveUser(c.Request().Context(), s.actor(c), u, unit)
 	if errors.Is(err, db.ErrNotFound) {
-		_ = s.audit(c, "user.move", "user:"+strconv.FormatInt(u.ID, 10), "", "", err)
+		if aerr := s.audit(c, "user.move", auth.AuditTarget(u), "", "", err); aerr != nil {
+			return errors.Join(err, aerr)
+		}
 		return echo.NewHTTPError(http.StatusNotFound)
 	}
-	before, after := "unit="+strconv.FormatInt(u.UnitID, 10), "unit="+strconv.FormatInt(unit, 10)
-	return s.finishUserAction(c, "user.move", u, before, after, err, "user_moved")
+	return s.finishUserAction(c, "user.move", u, err, "user_moved")
 }
 
 // resetSecondFactor removes a user's TOTP, recovery codes and passkeys
-// and ends their sessions: they sign in with the password alone next (or
-// enrol again, where their unit requires a second factor).
+// and ends their sessions (auth.Accounts.ResetSecondFactor).
 func (s *Server) resetSecondFactor(c echo.Context) error {
 	u, err := s.userAction(c, true)
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	err = s.store.DeleteTOTP(ctx, u.OrgID, u.ID)
-	keys, kerr := s.store.Passkeys(ctx, u.OrgID, u.ID)
-	err = errors.Join(err, kerr)
-	for _, k := range keys {
-		err = errors.Join(err, s.store.DeletePasskey(ctx, u.OrgID, u.ID, k.ID))
-	}
-	if err == nil {
-		err = s.store.DeleteUserSessions(ctx, u.OrgID, u.ID, "")
-	}
-	after := "totp and recovery codes removed, " + strconv.Itoa(len(keys)) + " passkeys removed"
-	return s.finishUserAction(c, "user.reset_factor", u, "", after, err, "factor_reset")
+	err = s.accounts().ResetSecondFactor(c.Request().Context(), s.actor(c), u)
+	return s.finishUserAction(c, "user.reset_factor", u, err, "factor_reset")
 }

@@ -9,12 +9,12 @@ import (
 
 	"sluis/db"
 	"sluis/portal/contacts"
-	"sluis/portal/secret"
 )
 
 // apiContactBody is the body of a PUT. A field left out (or null) keeps
 // its value; "" clears it. The access code is hashed at once and never
-// stored or shown; "" removes it (and its hint).
+// stored or shown; "" removes it (and its hint). A hint comes only with
+// its code (contacts.Check).
 type apiContactBody struct {
 	FullName       *string `json:"full_name"`
 	PhoneNumber    *string `json:"phone_number"`
@@ -28,47 +28,18 @@ func apiInvalid(c echo.Context, field, reason string) error {
 		Message: field + " is not valid: " + reason}})
 }
 
-// input applies the import's rules to the body; code is the access code
-// in plain text ("" for none given).
-func (b apiContactBody) input(key, kind, region string) (db.ContactInput, string, *contacts.FieldError) {
-	in := db.ContactInput{Email: key, FullName: b.FullName}
-	if b.FullName != nil && len(*b.FullName) > 200 {
-		return in, "", &contacts.FieldError{Field: "full_name", Reason: "too_long"}
+// entry is the body as the address-book rules read it (contacts.Check).
+func (b apiContactBody) entry(rawKey string) contacts.Entry {
+	return contacts.Entry{Key: rawKey, FullName: b.FullName, Phone: b.PhoneNumber, Code: b.AccessCode, Hint: b.AccessCodeHint}
+}
+
+// apiField is the API's name of a rule's field: the import's column
+// names, but "email" for the entry's key (the path).
+func apiField(field string) string {
+	if field == contacts.FieldKey {
+		return "email"
 	}
-	if b.PhoneNumber != nil && *b.PhoneNumber != "" {
-		if kind == db.KindDomain {
-			return in, "", &contacts.FieldError{Field: "phone_number", Reason: "phone_on_domain"}
-		}
-		p, err := contacts.CheckPhone(*b.PhoneNumber, region)
-		if err != nil {
-			return in, "", &contacts.FieldError{Field: "phone_number", Reason: reasonOf(err)}
-		}
-		in.Phone = &p
-	} else if b.PhoneNumber != nil {
-		in.Phone = b.PhoneNumber
-	}
-	hint := ""
-	if b.AccessCodeHint != nil {
-		hint = *b.AccessCodeHint
-	}
-	switch {
-	case b.AccessCode == nil && hint != "":
-		return in, "", &contacts.FieldError{Field: "access_code_hint", Reason: "hint_without_code"}
-	case b.AccessCode == nil:
-		in.AccessCodeHint = b.AccessCodeHint // only ever "" here
-		return in, "", nil
-	case *b.AccessCode == "":
-		empty := ""
-		in.AccessCodeHash, in.AccessCodeHint = &empty, &empty
-		return in, "", nil
-	}
-	if err := contacts.CheckAccessCode(*b.AccessCode, hint); err != nil {
-		var fe *contacts.FieldError
-		errors.As(err, &fe)
-		return in, "", fe
-	}
-	in.AccessCodeHint = &hint
-	return in, *b.AccessCode, nil
+	return field
 }
 
 // apiPutContact creates or updates an entry. It is idempotent: the same
@@ -78,7 +49,7 @@ func (b apiContactBody) input(key, kind, region string) (db.ContactInput, string
 // it create-only.
 func (s *Server) apiPutContact(c echo.Context) error {
 	ctx, k := c.Request().Context(), apiKeyOf(c)
-	kind, key, err := contacts.CheckKey(apiRawKey(c))
+	_, key, err := contacts.CheckKey(apiRawKey(c))
 	if err != nil {
 		return apiInvalid(c, "email", "bad_address")
 	}
@@ -92,15 +63,14 @@ func (s *Server) apiPutContact(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in, code, fe := body.input(key, kind, org.Country)
-	if fe != nil {
-		return apiInvalid(c, fe.Field, fe.Reason)
-	}
 	book := db.OrgBook(k.OrgID)
-	if code != "" {
-		if in.AccessCodeHash, err = s.hashAPICode(c, book, key, code); err != nil {
-			return err
-		}
+	ck, err := contacts.Prepare(ctx, s.store, book, body.entry(key), org.Country)
+	var fe *contacts.FieldError
+	if errors.As(err, &fe) {
+		return apiInvalid(c, apiField(fe.Field), fe.Reason)
+	}
+	if err != nil {
+		return err
 	}
 	var saved db.Contact
 	var out db.Outcome
@@ -112,7 +82,7 @@ func (s *Server) apiPutContact(c echo.Context) error {
 		if !precondition(c, cur, err == nil) {
 			return errPrecondition
 		}
-		if saved, out, err = tx.PutContact(ctx, book, in, db.Change{Source: db.SourceAPI, Actor: apiActor(k)}); err != nil {
+		if saved, out, err = tx.PutContact(ctx, book, ck.Input, db.Change{Source: db.SourceAPI, Actor: apiActor(k)}); err != nil {
 			return err
 		}
 		if err := tx.TouchAPIKey(ctx, k.OrgID, k.ID); err != nil {
@@ -136,17 +106,4 @@ func (s *Server) apiPutContact(c echo.Context) error {
 		return c.JSON(http.StatusCreated, newAPIContact(saved))
 	}
 	return c.JSON(http.StatusOK, newAPIContact(saved))
-}
-
-// hashAPICode hashes an access code, keeping the stored hash when the code
-// is the one on file (so a repeated PUT changes nothing). The slow hash
-// runs before the write transaction.
-func (s *Server) hashAPICode(c echo.Context, book db.Book, key, code string) (*string, error) {
-	if old, err := s.store.Contact(c.Request().Context(), book, key); err == nil && old.AccessCodeHash != "" {
-		if ok, err := secret.Verify(old.AccessCodeHash, code); err == nil && ok {
-			return &old.AccessCodeHash, nil
-		}
-	}
-	h, err := secret.Hash(code)
-	return &h, err
 }

@@ -10,8 +10,8 @@ import (
 )
 
 // bookForm is an organisation book entry as posted: an address or a whole
-// domain, with the same rules as the CSV import and the API. The access
-// code is never shown back once saved, only kept on a rejected form.
+// domain, checked by the same rules as the CSV import and the API
+// (contacts.Check). The access code is never shown back once saved.
 type bookForm struct {
 	Key, Name, Phone, Code, Hint string
 	ClearCode                    bool
@@ -23,46 +23,47 @@ func readBookForm(c echo.Context) bookForm {
 		ClearCode: c.FormValue("clear_code") == "1"}
 }
 
-// input validates the form into the store's input (the access code still
-// in plain text, returned apart); the error names the form field and a
-// reason key. existing is the entry being edited, or nil.
-func (f bookForm) input(region string, existing *db.Contact) (db.ContactInput, string, *contacts.FieldError) {
-	in := db.ContactInput{FullName: &f.Name}
-	kind := ""
+// entry is the form as the rules read it; existing is the entry being
+// edited, or nil.
+func (f bookForm) entry(existing *db.Contact) contacts.Entry {
+	return formEntry(f.Key, f.Name, f.Phone, f.Code, f.Hint, f.ClearCode, existing)
+}
+
+// formEntry reads what both address-book forms post: every field is
+// sent, so an empty one clears it, except the access code, where empty
+// keeps the stored code and the "remove" box removes it. The hint as the
+// page showed it is no new hint, so an entry with a code can be edited
+// without typing the code again; a changed hint needs its code.
+func formEntry(key, name, phone, code, hint string, clearCode bool, existing *db.Contact) contacts.Entry {
+	e := contacts.Entry{Key: key, FullName: &name, Phone: &phone, Hint: &hint}
 	if existing != nil {
-		in.Email, kind = existing.Email, existing.Kind
-	} else {
-		var err error
-		if kind, in.Email, err = contacts.CheckKey(f.Key); err != nil {
-			return in, "", &contacts.FieldError{Field: "key", Reason: "bad_address"}
+		e.Key = existing.Email
+		if code == "" && hint == existing.AccessCodeHint {
+			e.Hint = nil
 		}
 	}
-	if len(f.Name) > 200 {
-		return in, "", &contacts.FieldError{Field: "name", Reason: "too_long"}
-	}
-	e164 := ""
-	if f.Phone != "" {
-		if kind == db.KindDomain {
-			return in, "", &contacts.FieldError{Field: "phone", Reason: "phone_on_domain"}
-		}
-		var err error
-		if e164, err = contacts.CheckPhone(f.Phone, region); err != nil {
-			return in, "", &contacts.FieldError{Field: "phone", Reason: reasonOf(err)}
-		}
-	}
-	in.Phone = &e164
 	switch {
-	case f.ClearCode:
-		empty := ""
-		in.AccessCodeHash, in.AccessCodeHint = &empty, &empty
-		return in, "", nil
-	case f.Code != "":
-		if err := contacts.CheckAccessCode(f.Code, f.Hint); err != nil {
-			return in, "", &contacts.FieldError{Field: "code", Reason: reasonOf(err)}
-		}
-	case f.Hint != "" && (existing == nil || existing.AccessCodeHash == ""):
-		return in, "", &contacts.FieldError{Field: "hint", Reason: "hint_without_code"}
+	case clearCode:
+		e.Code = new(string)
+	case code != "":
+		e.Code = &code
 	}
-	in.AccessCodeHint = &f.Hint
-	return in, f.Code, nil
+	return e
+}
+
+// formInputs names the inputs of the address-book forms that show a
+// rule's field (contacts.Field*, or the store's name for it); the key's
+// input differs between the two forms.
+var formInputs = map[string]string{
+	contacts.FieldName: "name", contacts.FieldPhone: "phone", "phone": "phone",
+	contacts.FieldCode: "code", contacts.FieldHint: "hint",
+}
+
+// formInput is the input of an address-book form that shows field;
+// keyInput is the form's input for the address.
+func formInput(field, keyInput string) string {
+	if in, ok := formInputs[field]; ok {
+		return in
+	}
+	return keyInput
 }

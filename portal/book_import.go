@@ -45,7 +45,8 @@ func (s *Server) showBookImport(c echo.Context) error {
 }
 
 // importBook applies an uploaded CSV file (or only checks it, with
-// dry_run) with the command's rules, and shows the row-by-row report.
+// dry_run) with the command's rules and its audit event in one
+// transaction, and shows the row-by-row report.
 func (s *Server) importBook(c echo.Context) error {
 	ctx, u := c.Request().Context(), currentUser(c)
 	v := importView{baseView: s.base(c, "book.import_title"), Columns: strings.Join(contacts.Columns, ","),
@@ -65,8 +66,9 @@ func (s *Server) importBook(c echo.Context) error {
 		return err
 	}
 	im := &contacts.Importer{Store: s.store, Hash: secret.Hash, Verify: secret.Verify}
+	ev := adminAudit(c, "book.import", "book")
 	rep, err := im.Import(ctx, orgBookOf(c), f, contacts.Options{Region: org.Country, DryRun: v.DryRun,
-		Change: adminChange(u, db.SourceImport)})
+		Change: adminChange(u, db.SourceImport), Audit: &ev})
 	var fe *contacts.FileError
 	if errors.As(err, &fe) {
 		v.FileError = s.t(c, "reason."+fe.Reason)
@@ -81,14 +83,6 @@ func (s *Server) importBook(c echo.Context) error {
 	v.Done, v.Report = true, rep
 	for _, r := range rep.Invalid {
 		v.Rows = append(v.Rows, importRow{Line: r.Line, Email: r.Email, Reason: s.t(c, "reason."+r.Reason)})
-	}
-	if !rep.DryRun {
-		ev := adminAudit(c, "book.import", "book")
-		ev.Detail = fmt.Sprintf("rows=%d created=%d updated=%d unchanged=%d invalid=%d", rep.Rows, rep.Created, rep.Updated,
-			rep.Unchanged, len(rep.Invalid))
-		if err := s.store.AppendAudit(ctx, ev); err != nil {
-			return err
-		}
 	}
 	return c.Render(http.StatusOK, "book_import", v)
 }

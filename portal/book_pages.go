@@ -12,7 +12,6 @@ import (
 	"sluis/db"
 	"sluis/portal/contacts"
 	"sluis/portal/phone"
-	"sluis/portal/secret"
 )
 
 const bookPageSize = 50
@@ -163,9 +162,9 @@ func (s *Server) updateBookEntry(c echo.Context) error {
 	return s.saveBookEntry(c, &ct)
 }
 
-// saveBookEntry validates the form and writes the entry, its history and
-// the audit event in one transaction, or re-renders the form with the
-// error beside its field.
+// saveBookEntry checks the form by the address-book rules and writes the
+// entry, its history and the audit event in one transaction, or
+// re-renders the form with the error beside its field.
 func (s *Server) saveBookEntry(c echo.Context, existing *db.Contact) error {
 	ctx, u := c.Request().Context(), currentUser(c)
 	org, err := s.store.Org(ctx, u.OrgID)
@@ -173,42 +172,60 @@ func (s *Server) saveBookEntry(c echo.Context, existing *db.Contact) error {
 		return err
 	}
 	form := readBookForm(c)
-	in, code, fe := form.input(org.Country, existing)
-	if fe == nil && code != "" {
-		hash, err := secret.Hash(code)
-		if err != nil {
-			return err
-		}
-		in.AccessCodeHash = &hash
+	saved, err := s.putBookEntry(c, form.entry(existing), org.Country)
+	var fe *contacts.FieldError
+	if errors.As(err, &fe) {
+		return s.renderBookEntryError(c, form, existing, fe)
 	}
-	if fe == nil {
-		var saved db.Contact
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/admin/book/"+strconv.FormatInt(saved.ID, 10)+"?done=saved")
+}
+
+// putBookEntry writes a checked entry with its audit event (none when
+// nothing changed); a refusal is a *contacts.FieldError.
+func (s *Server) putBookEntry(c echo.Context, e contacts.Entry, region string) (db.Contact, error) {
+	ctx, u, book := c.Request().Context(), currentUser(c), orgBookOf(c)
+	ck, err := contacts.Prepare(ctx, s.store, book, e, region)
+	if err != nil {
+		return db.Contact{}, err
+	}
+	var saved db.Contact
+	err = s.store.InTx(ctx, func(tx *db.Tx) error {
 		var out db.Outcome
-		err = s.store.InTx(ctx, func(tx *db.Tx) error {
-			var err error
-			if saved, out, err = tx.PutContact(ctx, orgBookOf(c), in, adminChange(u, db.SourceManual)); err != nil || out == db.Unchanged {
-				return err
-			}
-			ev := adminAudit(c, "book.entry."+map[db.Outcome]string{db.Created: "create", db.Updated: "update"}[out], "contact:"+saved.Email)
-			return tx.AppendAudit(ctx, ev)
-		})
-		if err == nil {
-			return c.Redirect(http.StatusSeeOther, "/admin/book/"+strconv.FormatInt(saved.ID, 10)+"?done=saved")
-		}
-		var inv *db.InvalidError
-		if !errors.As(err, &inv) {
+		var err error
+		if saved, out, err = tx.PutContact(ctx, book, ck.Input, adminChange(u, db.SourceManual)); err != nil || out == db.Unchanged {
 			return err
 		}
-		fe = &contacts.FieldError{Field: inv.Field, Reason: inv.Reason}
+		ev := adminAudit(c, "book.entry."+map[db.Outcome]string{db.Created: "create", db.Updated: "update"}[out], "contact:"+saved.Email)
+		return tx.AppendAudit(ctx, ev)
+	})
+	return saved, storeRefusal(err)
+}
+
+// storeRefusal turns the store's refusal of an entry into the rules'
+// error, so a form shows it beside its field like any other.
+func storeRefusal(err error) error {
+	var inv *db.InvalidError
+	if errors.As(err, &inv) {
+		return &contacts.FieldError{Field: inv.Field, Reason: inv.Reason}
 	}
+	return err
+}
+
+// renderBookEntryError shows the form again as typed (but for the access
+// code) with the error beside its field.
+func (s *Server) renderBookEntryError(c echo.Context, form bookForm, existing *db.Contact, fe *contacts.FieldError) error {
 	form.Code = ""
 	v := bookEntryView{baseView: s.base(c, "book.new"), Form: form}
 	if existing != nil {
+		var err error
 		if v, err = s.bookEntryPage(c, *existing, form); err != nil {
 			return err
 		}
 	}
-	v.Error = &fieldError{Field: fe.Field, Text: s.t(c, "reason."+fe.Reason)}
+	v.Error = &fieldError{Field: formInput(fe.Field, "key"), Text: s.t(c, "reason."+fe.Reason)}
 	return c.Render(http.StatusUnprocessableEntity, "book_entry", v)
 }
 

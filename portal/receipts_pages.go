@@ -65,27 +65,3 @@ func (s *Server) answerReceipt(c echo.Context) error {
 
 // receiptsOn reports whether a unit's users may request read receipts.
 func receiptsOn(p policy.Settings) bool { return p.Receipts.Mode != policy.ReceiptsOff }
-
-// requestReceipt stores the draft page's "ask for a read receipt"
-// checkbox on the held draft before it is released: checked keeps a
-// Disposition-Notification-To address from intake or uses the sender's
-// own; unchecked removes the request. A unit with receipts off ignores it
-// (and the page does not show the checkbox).
-func (s *Server) requestReceipt(c echo.Context, msgID int64, current string) error {
-	u := currentUser(c)
-	p, err := s.policy.For(c.Request().Context(), u.OrgID, u.UnitID)
-	if err != nil || !receiptsOn(p) {
-		return err
-	}
-	addr := ""
-	if c.FormValue("receipt") == "1" {
-		addr = current
-		if addr == "" {
-			addr = u.Email
-		}
-	}
-	if addr == current {
-		return nil
-	}
-	return s.store.SetReceiptRequest(c.Request().Context(), u.OrgID, msgID, addr)
-}

@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -11,7 +12,6 @@ import (
 	"sluis/db"
 	"sluis/portal/contacts"
 	"sluis/portal/phone"
-	"sluis/portal/secret"
 )
 
 // contactRow is one entry of the personal address book, masked for show.
@@ -68,47 +68,10 @@ func readContactForm(c echo.Context) contactForm {
 		ClearCode: c.FormValue("clear_code") == "1"}
 }
 
-// input validates the form into the store's input; the error names the
-// field and a reason key.
-func (f contactForm) input(region string, existing *db.Contact) (db.ContactInput, *contacts.FieldError) {
-	in := db.ContactInput{Email: f.Email, FullName: &f.Name}
-	if existing != nil {
-		in.Email = existing.Email
-	} else if kind, key, err := contacts.CheckKey(f.Email); err != nil || kind != db.KindAddress {
-		return in, &contacts.FieldError{Field: "email", Reason: "bad_address"}
-	} else {
-		in.Email = key
-	}
-	if len(f.Name) > 200 {
-		return in, &contacts.FieldError{Field: "name", Reason: "too_long"}
-	}
-	e164 := ""
-	if f.Phone != "" {
-		var err error
-		if e164, err = contacts.CheckPhone(f.Phone, region); err != nil {
-			return in, &contacts.FieldError{Field: "phone", Reason: reasonOf(err)}
-		}
-	}
-	in.Phone = &e164
-	if f.Code != "" {
-		if err := contacts.CheckAccessCode(f.Code, f.Hint); err != nil {
-			return in, &contacts.FieldError{Field: "code", Reason: reasonOf(err)}
-		}
-	}
-	in.AccessCodeHint = &f.Hint
-	if f.ClearCode {
-		empty := ""
-		in.AccessCodeHash, in.AccessCodeHint = &empty, &empty
-	}
-	return in, nil
-}
-
-func reasonOf(err error) string {
-	var fe *contacts.FieldError
-	if errors.As(err, &fe) {
-		return fe.Reason
-	}
-	return "bad_phone"
+// entry is the form as the address-book rules read it; existing is the
+// entry being edited, or nil.
+func (f contactForm) entry(existing *db.Contact) contacts.Entry {
+	return formEntry(f.Email, f.Name, f.Phone, f.Code, f.Hint, f.ClearCode, existing)
 }
 
 // contactView is the form for a new or existing entry, with its history.
@@ -175,8 +138,8 @@ func (s *Server) updateContact(c echo.Context) error {
 	return s.saveContact(c, &ct)
 }
 
-// saveContact validates the form and writes the entry (with history), or
-// re-renders it with the error beside its field.
+// saveContact checks the form by the address-book rules and writes the
+// entry (with history), or re-renders it with the error beside its field.
 func (s *Server) saveContact(c echo.Context, existing *db.Contact) error {
 	ctx, u := c.Request().Context(), currentUser(c)
 	org, err := s.store.Org(ctx, u.OrgID)
@@ -184,32 +147,40 @@ func (s *Server) saveContact(c echo.Context, existing *db.Contact) error {
 		return err
 	}
 	form := readContactForm(c)
-	in, fe := form.input(org.Country, existing)
-	if fe == nil && form.Code != "" {
-		hash, err := secret.Hash(form.Code)
-		if err != nil {
-			return err
-		}
-		in.AccessCodeHash = &hash
+	err = s.putContact(ctx, *u, form.entry(existing), org.Country)
+	var fe *contacts.FieldError
+	if errors.As(err, &fe) {
+		return s.renderContactError(c, form, existing, fe)
 	}
-	if fe == nil {
-		_, _, err = s.store.PutContact(ctx, db.PersonalBook(u.OrgID, u.ID), in, db.Change{Source: db.SourceManual, Actor: "user:" + strconv.FormatInt(u.ID, 10)})
-		if err == nil {
-			return c.Redirect(http.StatusSeeOther, "/contacts?done=contact_saved")
-		}
-		var inv *db.InvalidError
-		if !errors.As(err, &inv) {
-			return err
-		}
-		fe = &contacts.FieldError{Field: inv.Field, Reason: inv.Reason}
+	if err != nil {
+		return err
 	}
-	v := contactView{baseView: s.base(c, "contacts.new"), Form: form, Error: &fieldError{Field: fe.Field, Text: s.t(c, "reason."+fe.Reason)}}
+	return c.Redirect(http.StatusSeeOther, "/contacts?done=contact_saved")
+}
+
+// putContact writes a checked entry to u's personal book; a refusal is a
+// *contacts.FieldError.
+func (s *Server) putContact(ctx context.Context, u db.User, e contacts.Entry, region string) error {
+	book := db.PersonalBook(u.OrgID, u.ID)
+	ck, err := contacts.Prepare(ctx, s.store, book, e, region)
+	if err != nil {
+		return err
+	}
+	_, _, err = s.store.PutContact(ctx, book, ck.Input, db.Change{Source: db.SourceManual, Actor: "user:" + strconv.FormatInt(u.ID, 10)})
+	return storeRefusal(err)
+}
+
+// renderContactError shows the form again as typed with the error beside
+// its field.
+func (s *Server) renderContactError(c echo.Context, form contactForm, existing *db.Contact, fe *contacts.FieldError) error {
+	v := contactView{baseView: s.base(c, "contacts.new"), Form: form}
 	if existing != nil {
+		var err error
 		if v, err = s.contactPage(c, *existing, form); err != nil {
 			return err
 		}
-		v.Error = &fieldError{Field: fe.Field, Text: s.t(c, "reason."+fe.Reason)}
 	}
+	v.Error = &fieldError{Field: formInput(fe.Field, "email"), Text: s.t(c, "reason."+fe.Reason)}
 	return c.Render(http.StatusUnprocessableEntity, "sender_contact", v)
 }
 

@@ -80,18 +80,17 @@ func (s *Server) showDraft(c echo.Context) error {
 	return c.Render(http.StatusOK, "sender_draft", v)
 }
 
-// completeDraft releases the draft with the data typed, or shows each
-// rejected field beside itself with everything else as it was typed.
+// completeDraft releases the draft with the data typed (with the
+// read-receipt box and the audit event, in one transaction), or shows
+// each rejected field beside itself with everything else as it was typed.
 func (s *Server) completeDraft(c echo.Context) error {
 	msg, subject, err := s.loadDraft(c)
 	if err != nil {
 		return err
 	}
 	entries := readDraftForm(c)
-	if err := s.requestReceipt(c, msg.ID, msg.ReceiptTo); err != nil {
-		return err
-	}
-	err = s.delivery.CompleteDraft(c.Request().Context(), *currentUser(c), msg.UID, entries)
+	err = s.delivery.CompleteDraft(c.Request().Context(), *currentUser(c), msg.UID,
+		delivery.Completion{Entries: entries, Receipt: c.FormValue("receipt") == "1", IP: c.RealIP()})
 	var fields delivery.DraftErrors
 	switch {
 	case errors.Is(err, delivery.ErrDraftNotHeld):
@@ -106,9 +105,6 @@ func (s *Server) completeDraft(c echo.Context) error {
 		v.Flash = s.errorFlash(c, "draft.fix_errors")
 		return c.Render(http.StatusUnprocessableEntity, "sender_draft", v)
 	case err != nil:
-		return err
-	}
-	if err := s.auditSender(c, "draft.release", msg.UID, ""); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/messages/"+msg.UID+"?done=sent")

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"sluis/db"
+	"sluis/portal/auth"
 	"sluis/portal/contacts"
 	"sluis/portal/secret"
 )
@@ -84,9 +85,9 @@ func cmdOrgCreate(ctx context.Context, args []string, e env) error {
 	return err
 }
 
-// MinPasswordLen follows NIST SP 800-63B for passwords that may be the only factor.
-const minPasswordLen = 12
-
+// cmdUserAdd adds a user through the same use case as the admin's users
+// page: the password rules of auth, and an audit event by "cli" in the
+// transaction that creates the user.
 func cmdUserAdd(ctx context.Context, args []string, e env) error {
 	var c config
 	var email, role, password, name, lang string
@@ -108,8 +109,8 @@ func cmdUserAdd(ctx context.Context, args []string, e env) error {
 			return err
 		}
 	}
-	if n := len([]rune(password)); n < minPasswordLen || n > 256 {
-		return fmt.Errorf("the password must have %d to 256 characters", minPasswordLen)
+	if err := auth.CheckNewPassword(db.User{Email: addr}, password); err != nil {
+		return errPasswordRules
 	}
 	s, err := openStore(ctx, &c)
 	if err != nil {
@@ -123,17 +124,20 @@ func cmdUserAdd(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	hash, err := secret.Hash(password)
-	if err != nil {
-		return err
+	u, err := auth.Accounts{Store: s}.CreateUser(ctx, auth.Actor{Name: "cli"},
+		auth.NewAccount{OrgID: org.ID, Email: addr, Role: role, DisplayName: name, Language: lang, Password: password})
+	if errors.Is(err, auth.ErrPasswordRules) {
+		return errPasswordRules
 	}
-	u, err := s.CreateUser(ctx, db.NewUser{OrgID: org.ID, Email: addr, Role: role, DisplayName: name, Language: lang, PasswordHash: hash})
 	if err != nil {
 		return explain(err)
 	}
 	_, err = fmt.Fprintf(e.stdout, "added %s %s to %q\n", u.Role, u.Email, org.Name)
 	return err
 }
+
+// errPasswordRules states auth's password rules for the terminal.
+var errPasswordRules = fmt.Errorf("the password must have %d to %d characters and must not be the address", auth.MinPassword, auth.MaxPassword)
 
 func readPassword(e env) (string, error) {
 	line, err := bufio.NewReader(e.stdin).ReadString('\n')
@@ -173,7 +177,8 @@ func cmdContactsImport(ctx context.Context, args []string, e env) error {
 	defer f.Close()
 	im := &contacts.Importer{Store: s, Hash: secret.Hash, Verify: secret.Verify}
 	rep, err := im.Import(ctx, db.OrgBook(org.ID), f, contacts.Options{Region: org.Country, DryRun: dryRun,
-		Change: db.Change{Source: db.SourceImport, Actor: "cli"}})
+		Change: db.Change{Source: db.SourceImport, Actor: "cli"},
+		Audit:  &db.AuditEvent{OrgID: org.ID, Actor: "cli", Kind: "book.import", Target: "book"}})
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,9 @@
-// Package contacts owns the rules of address-book entries above the store:
-// what a valid mobile number, access code and hint are, and the CSV import
-// that applies a whole file in one transaction or reports why it cannot.
+// Package contacts owns the rules of address-book entries above the store
+// — what a valid key, name, mobile number, access code and hint are — in
+// one function, Check, that every way in calls: the CSV import (also
+// here, applying a whole file in one transaction or reporting why it
+// cannot), the organisation's book form, the senders' personal book form,
+// the API and the draft page. Errors carry translation keys.
 package contacts
 
 import (

@@ -44,6 +44,10 @@ type Options struct {
 	Region string    // country for numbers written without a country code
 	DryRun bool      // validate and report, write nothing
 	Change db.Change // source and actor for the history
+	// Audit, when set, is the import's audit event (who, from where): it
+	// gets the report's counts as its Detail and is written in the
+	// transaction that applies the rows, so neither stands without the other.
+	Audit *db.AuditEvent
 }
 
 // Import reads a CSV file, validates every row, and applies the valid rows
@@ -55,7 +59,7 @@ func (im *Importer) Import(ctx context.Context, book db.Book, r io.Reader, opt O
 		return Report{}, err
 	}
 	rep := Report{DryRun: opt.DryRun, Rows: len(rows)}
-	entries, bad := validate(rows, opt.Region)
+	entries, bad := validate(book, rows, opt.Region)
 	rep.Invalid = bad
 	if opt.DryRun {
 		rep.Created = len(entries)
@@ -73,7 +77,13 @@ func (im *Importer) Import(ctx context.Context, book db.Book, r io.Reader, opt O
 			}
 			rep.count(outcome)
 		}
-		return nil
+		if opt.Audit == nil {
+			return nil
+		}
+		ev := *opt.Audit
+		ev.Detail = fmt.Sprintf("rows=%d created=%d updated=%d unchanged=%d invalid=%d", rep.Rows, rep.Created, rep.Updated,
+			rep.Unchanged, len(rep.Invalid))
+		return tx.AppendAudit(ctx, ev)
 	})
 	if err != nil {
 		return Report{}, fmt.Errorf("applying import: %w", err)
@@ -100,20 +110,19 @@ type entry struct {
 	input db.ContactInput
 }
 
-func validate(rows []Row, region string) ([]entry, []RowError) {
+func validate(book db.Book, rows []Row, region string) ([]entry, []RowError) {
 	var good []entry
 	var bad []RowError
 	seen := make(map[string]struct{}, len(rows))
 	for _, row := range rows {
-		e, err := validRow(row, region)
-		var fe *FieldError
+		e, err := validRow(book, row, region)
+		var fe *FieldError // every error of Check is one
 		if errors.As(err, &fe) {
 			bad = append(bad, RowError{Line: row.Line, Email: clip(row.Email), Field: fe.Field, Reason: fe.Reason})
 			continue
 		}
 		if _, dup := seen[e.key]; dup {
-			bad = append(bad, RowError{Line: row.Line, Email: clip(row.Email), Field: "email_address",
-				Reason: "duplicate_in_file"})
+			bad = append(bad, RowError{Line: row.Line, Email: clip(row.Email), Field: FieldKey, Reason: "duplicate_in_file"})
 			continue
 		}
 		seen[e.key] = struct{}{}
@@ -122,40 +131,22 @@ func validate(rows []Row, region string) ([]entry, []RowError) {
 	return good, bad
 }
 
-func validRow(row Row, region string) (entry, error) {
-	kind, key, err := CheckKey(row.Email)
+// validRow applies the address-book rules to one row: an empty cell
+// leaves the field as it is.
+func validRow(book db.Book, row Row, region string) (entry, error) {
+	c, err := Check(book, Entry{Key: row.Email, FullName: cell(row.FullName), Phone: cell(row.Phone),
+		Code: cell(row.AccessCode), Hint: cell(row.Hint)}, region)
 	if err != nil {
 		return entry{}, err
 	}
-	e := entry{line: row.Line, key: key, input: db.ContactInput{Email: key}}
-	if row.FullName != "" {
-		if len(row.FullName) > 200 {
-			return entry{}, &FieldError{Field: "full_name", Reason: "too_long"}
-		}
-		e.input.FullName = &row.FullName
+	return entry{line: row.Line, key: c.Input.Email, code: c.Code, input: c.Input}, nil
+}
+
+func cell(s string) *string {
+	if s == "" {
+		return nil
 	}
-	if row.Phone != "" {
-		if kind == db.KindDomain {
-			return entry{}, &FieldError{Field: "phone_number", Reason: "phone_on_domain"}
-		}
-		p, err := CheckPhone(row.Phone, region)
-		if err != nil {
-			return entry{}, err
-		}
-		e.input.Phone = &p
-	}
-	if row.Hint != "" && row.AccessCode == "" {
-		return entry{}, &FieldError{Field: "access_code_hint", Reason: "hint_without_code"}
-	}
-	if row.AccessCode != "" {
-		if err := CheckAccessCode(row.AccessCode, row.Hint); err != nil {
-			return entry{}, err
-		}
-		e.code = row.AccessCode
-		hint := row.Hint
-		e.input.AccessCodeHint = &hint
-	}
-	return e, nil
+	return &s
 }
 
 // hashCodes replaces each plaintext code by its argon2id hash, on every
@@ -206,15 +197,9 @@ feed:
 func (im *Importer) hashOne(ctx context.Context, book db.Book, e *entry) error {
 	code := e.code
 	e.code = ""
-	if old, err := im.Store.Contact(ctx, book, e.key); err == nil && old.AccessCodeHash != "" {
-		if ok, err := im.Verify(old.AccessCodeHash, code); err == nil && ok {
-			e.input.AccessCodeHash = &old.AccessCodeHash
-			return nil
-		}
-	}
-	h, err := im.Hash(code)
+	h, err := hashCode(ctx, im.Store, book, e.key, code, im.Hash, im.Verify)
 	if err != nil {
-		return fmt.Errorf("line %d: hashing access code: %w", e.line, err)
+		return fmt.Errorf("line %d: %w", e.line, err)
 	}
 	e.input.AccessCodeHash = &h
 	return nil

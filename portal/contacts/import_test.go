@@ -178,3 +178,38 @@ func TestCheckAccessCode(t *testing.T) {
 		}
 	}
 }
+
+// TestImportAuditIsInTheTransaction: the import's audit event commits
+// with its rows; when it cannot be written, no row is applied either.
+func TestImportAuditIsInTheTransaction(t *testing.T) {
+	s, book := setup(t)
+	file := "email_address,phone_number\na@example.com,+31612345678\n"
+	opt := importOpts
+	opt.Audit = &db.AuditEvent{OrgID: book.OrgID, Actor: "cli", Kind: "book.import", Target: "book"}
+	err := s.InTx(ctx, func(tx *db.Tx) error {
+		_, err := tx.SQL().ExecContext(ctx, `ALTER TABLE audit_events RENAME TO audit_events_gone`)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := newImporter(s).Import(ctx, book, strings.NewReader(file), opt); err == nil {
+		t.Error("imported without the audit event")
+	}
+	if l, _ := s.Contacts(ctx, book, db.ContactQuery{}); len(l) != 0 {
+		t.Errorf("a failed import wrote %d contacts", len(l))
+	}
+	if err := s.InTx(ctx, func(tx *db.Tx) error {
+		_, err := tx.SQL().ExecContext(ctx, `ALTER TABLE audit_events_gone RENAME TO audit_events`)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := newImporter(s).Import(ctx, book, strings.NewReader(file), opt); err != nil || rep.Created != 1 {
+		t.Fatalf("import = %+v, %v", rep, err)
+	}
+	events, err := s.AuditEvents(ctx, book.OrgID, db.AuditQuery{Limit: 10})
+	if err != nil || len(events) != 1 || events[0].Detail != "rows=1 created=1 updated=0 unchanged=0 invalid=0" {
+		t.Errorf("audit = %+v, %v", events, err)
+	}
+}

@@ -57,7 +57,11 @@ func (s *Service) Answer(ctx context.Context, in AnswerInput) (db.Message, error
 	msg := mime.Compose(mime.Written{From: mime.Address{Addr: in.Sender.Email}, To: []mime.Address{{Addr: rc.Address}},
 		Subject: answerSubject(string(subject)), Text: in.Text, InReplyTo: orig.HeaderMessageID})
 	inc := &Incoming{User: in.Sender, Rcpts: []string{rc.Address}, Size: int64(len(in.Text)), Message: msg}
-	nm, blobs, err := s.newMessage(ctx, org, inc, []db.Recipient{answerRecipient(rc)}, s.unitSettings(ctx, in.Sender))
+	pol, err := s.unitSettings(ctx, in.Sender)
+	if err != nil {
+		return db.Message{}, err
+	}
+	nm, blobs, err := s.newMessage(ctx, org, inc, []db.Recipient{answerRecipient(rc)}, pol)
 	if err != nil {
 		return db.Message{}, err
 	}

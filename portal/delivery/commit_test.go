@@ -14,10 +14,14 @@ import (
 func TestGroupCommitIsolatesAFailure(t *testing.T) {
 	f := newFixture(t)
 	f.put(t, db.OrgBook(f.org.ID), "a@example.com", "+31612345678", "")
+	pol, err := f.svc.unitSettings(ctx, f.sender)
+	if err != nil {
+		t.Fatal(err)
+	}
 	build := func() *db.NewMessage {
 		t.Helper()
 		nm, _, err := f.svc.newMessage(ctx, f.org, &Incoming{User: f.sender, Rcpts: []string{"a@example.com"},
-			Message: &mime.Message{Subject: "s", Text: "t"}}, []db.Recipient{{Address: "a@example.com", Field: "to", Method: db.MethodSMS}}, f.svc.unitSettings(ctx, f.sender))
+			Message: &mime.Message{Subject: "s", Text: "t"}}, []db.Recipient{{Address: "a@example.com", Field: "to", Method: db.MethodSMS}}, pol)
 		if err != nil {
 			t.Fatal(err)
 		}

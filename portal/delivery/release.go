@@ -9,6 +9,7 @@ import (
 	"sluis/db"
 	"sluis/portal/contacts"
 	"sluis/portal/phone"
+	"sluis/portal/policy"
 	"sluis/portal/secret"
 )
 
@@ -66,11 +67,23 @@ func (s *Service) SenderDraft(ctx context.Context, sender db.User, uid string) (
 	return msg, nil
 }
 
+// Completion is what the sender finishes a held draft with.
+type Completion struct {
+	Entries []DraftEntry
+	// Receipt is the page's "ask for a read receipt" box: checked keeps
+	// the Disposition-Notification-To address from intake or uses the
+	// sender's own; unchecked removes the request. A unit with read
+	// receipts off ignores it (and its page does not show the box).
+	Receipt bool
+	IP      string // the sender's address, for the audit event
+}
+
 // CompleteDraft fills in the data the sender typed for every recipient
-// that lacked it, saves it to an address book where asked, and releases
-// the draft to all recipients at once through the same notification jobs
-// as mail released at intake. Either all of it happens or nothing does.
-func (s *Service) CompleteDraft(ctx context.Context, sender db.User, uid string, entries []DraftEntry) error {
+// that lacked it, saves it to an address book where asked, stores the
+// read-receipt request, and releases the draft to all recipients at once
+// through the same notification jobs as mail released at intake, with
+// its draft.release audit event. Either all of it happens or nothing does.
+func (s *Service) CompleteDraft(ctx context.Context, sender db.User, uid string, c Completion) error {
 	msg, err := s.SenderDraft(ctx, sender, uid)
 	if err != nil {
 		return err
@@ -78,8 +91,12 @@ func (s *Service) CompleteDraft(ctx context.Context, sender db.User, uid string,
 	if msg.State != db.StateHeld {
 		return ErrDraftNotHeld
 	}
-	if err := s.checkWebSending(ctx, sender); err != nil {
+	pol, err := s.unitSettings(ctx, sender)
+	if err != nil {
 		return err
+	}
+	if !pol.WebSending {
+		return ErrWebSendingOff
 	}
 	org, err := s.opt.Store.Org(ctx, sender.OrgID)
 	if err != nil {
@@ -89,25 +106,29 @@ func (s *Service) CompleteDraft(ctx context.Context, sender db.User, uid string,
 	if err != nil {
 		return err
 	}
-	data, saves, err := readEntries(sender, org, rcpts, entries)
+	data, saves, err := readEntries(sender, org, rcpts, c.Entries)
 	if err != nil {
 		return err
 	}
-	return s.release(ctx, sender, msg, data, saves)
+	r := draftRelease{sender: sender, msg: msg, pol: pol, data: data, saves: saves, ip: c.IP}
+	r.receiptTo, r.setReceipt = receiptRequest(pol, msg, sender, c.Receipt)
+	return s.release(ctx, r)
 }
 
-func (s *Service) checkWebSending(ctx context.Context, sender db.User) error {
-	if s.opt.Policy == nil {
-		return nil
+// receiptRequest is the address the draft's read receipt is to go to,
+// and whether that differs from what the draft holds.
+func receiptRequest(pol policy.Settings, msg db.Message, sender db.User, want bool) (string, bool) {
+	if pol.Receipts.Mode == policy.ReceiptsOff {
+		return msg.ReceiptTo, false
 	}
-	p, err := s.opt.Policy.For(ctx, sender.OrgID, sender.UnitID)
-	if err != nil {
-		return err
+	addr := ""
+	if want {
+		addr = msg.ReceiptTo
+		if addr == "" {
+			addr = sender.Email
+		}
 	}
-	if !p.WebSending {
-		return ErrWebSendingOff
-	}
-	return nil
+	return addr, addr != msg.ReceiptTo
 }
 
 // pendingSave is one address-book entry to write with the release.
@@ -146,29 +167,33 @@ func readEntries(sender db.User, org db.Org, rcpts []db.Recipient, entries []Dra
 	return data, saves, nil
 }
 
+// readEntry checks what the sender typed for one recipient by the
+// address-book rules, and hashes an access code.
 func readEntry(sender db.User, org db.Org, rc db.Recipient, e DraftEntry) (db.RecipientData, *pendingSave, *FieldError) {
 	d := db.RecipientData{RecipientID: rc.ID, Source: FromDraft}
-	in := db.ContactInput{Email: rc.Address}
+	typed := contacts.Entry{Key: rc.Address}
 	switch {
 	case e.Phone != "":
-		e164, err := contacts.CheckPhone(e.Phone, org.Country)
-		if err != nil {
-			return d, nil, fieldError(rc.ID, "phone", err)
-		}
-		d.Method, d.Phone, d.Display = db.MethodSMS, e164, phone.Mask(e164)
-		in.Phone = &d.Phone
+		typed.Phone = &e.Phone
 	case e.AccessCode != "":
-		if err := contacts.CheckAccessCode(e.AccessCode, e.Hint); err != nil {
-			return d, nil, fieldError(rc.ID, "access_code", err)
-		}
-		hash, err := secret.Hash(e.AccessCode)
+		typed.Code, typed.Hint = &e.AccessCode, &e.Hint
+	default:
+		return d, nil, &FieldError{rc.ID, "phone", "missing"}
+	}
+	ck, err := contacts.Check(db.OrgBook(org.ID), typed, org.Country)
+	if err != nil {
+		return d, nil, fieldError(rc.ID, err)
+	}
+	in := ck.Input
+	if ck.Code == "" {
+		d.Method, d.Phone, d.Display = db.MethodSMS, *in.Phone, phone.Mask(*in.Phone)
+	} else {
+		hash, err := secret.Hash(ck.Code)
 		if err != nil {
 			return d, nil, &FieldError{rc.ID, "access_code", "internal"}
 		}
-		d.Method, d.AccessCodeHash, d.AccessCodeHint, d.Display = db.MethodAccessCode, hash, e.Hint, "access_code"
-		in.AccessCodeHash, in.AccessCodeHint = &d.AccessCodeHash, &d.AccessCodeHint
-	default:
-		return d, nil, &FieldError{rc.ID, "phone", "missing"}
+		d.Method, d.AccessCodeHash, d.AccessCodeHint, d.Display = db.MethodAccessCode, hash, *in.AccessCodeHint, "access_code"
+		in.AccessCodeHash = &d.AccessCodeHash
 	}
 	switch e.SaveTo {
 	case SaveNone:
@@ -184,35 +209,56 @@ func readEntry(sender db.User, org db.Org, rc db.Recipient, e DraftEntry) (db.Re
 	return d, nil, &FieldError{rc.ID, "save_to", "bad_choice"}
 }
 
-func fieldError(id int64, field string, err error) *FieldError {
+// draftFields names the draft form's field for each of the rules' fields.
+var draftFields = map[string]string{contacts.FieldCode: "access_code", contacts.FieldHint: "access_code_hint"}
+
+// fieldError is a rule's refusal (contacts.Check) as a draft's field error.
+func fieldError(id int64, err error) *FieldError {
 	var fe *contacts.FieldError
-	if errors.As(err, &fe) {
-		if fe.Field == "access_code_hint" {
-			field = fe.Field
-		}
-		return &FieldError{id, field, fe.Reason}
+	if !errors.As(err, &fe) {
+		return &FieldError{id, "phone", "bad_phone"}
 	}
-	return &FieldError{id, field, "bad_phone"}
+	field, ok := draftFields[fe.Field]
+	if !ok {
+		field = "phone"
+	}
+	return &FieldError{id, field, fe.Reason}
 }
 
-// release writes the typed data, the address-book entries and the
-// release in one transaction with the recipients' notification jobs.
-func (s *Service) release(ctx context.Context, sender db.User, msg db.Message, data []db.RecipientData, saves []pendingSave) error {
-	now, keep := s.opt.Now().UTC(), s.unitSettings(ctx, sender).MessageRetention
-	ch := db.Change{Source: db.SourceDraft, Actor: "user:" + strconv.FormatInt(sender.ID, 10)}
+// draftRelease is everything one completed draft writes.
+type draftRelease struct {
+	sender     db.User
+	msg        db.Message
+	pol        policy.Settings
+	data       []db.RecipientData
+	saves      []pendingSave
+	receiptTo  string
+	setReceipt bool
+	ip         string
+}
+
+// release writes, in one transaction, the read-receipt request, the typed
+// data, the release, the address-book entries, the recipients'
+// notification jobs and the audit event: an event that cannot be written
+// leaves the draft held.
+func (s *Service) release(ctx context.Context, r draftRelease) error {
+	msg, now := r.msg, s.opt.Now().UTC()
+	ch := db.Change{Source: db.SourceDraft, Actor: "user:" + strconv.FormatInt(r.sender.ID, 10)}
 	err := s.opt.Store.InTx(ctx, func(tx *db.Tx) error {
-		for _, d := range data {
+		if r.setReceipt {
+			if err := tx.SetReceiptRequest(ctx, msg.OrgID, msg.ID, r.receiptTo); err != nil {
+				return notHeld(err)
+			}
+		}
+		for _, d := range r.data {
 			if err := tx.CompleteRecipient(ctx, msg.OrgID, msg.ID, d); err != nil {
 				return errors.Join(ErrDraftNotHeld, err)
 			}
 		}
-		if err := tx.ReleaseDraft(ctx, msg.OrgID, msg.ID, now, now.Add(keep)); err != nil {
-			if errors.Is(err, db.ErrNotFound) {
-				return ErrDraftNotHeld
-			}
-			return err
+		if err := tx.ReleaseDraft(ctx, msg.OrgID, msg.ID, now, now.Add(r.pol.MessageRetention)); err != nil {
+			return notHeld(err)
 		}
-		for _, sv := range saves {
+		for _, sv := range r.saves {
 			if _, _, err := tx.PutContact(ctx, sv.book, sv.in, ch); err != nil {
 				return fmt.Errorf("saving %s to an address book: %w", sv.in.Email, err)
 			}
@@ -221,11 +267,24 @@ func (s *Service) release(ctx context.Context, sender db.User, msg db.Message, d
 		if err != nil {
 			return err
 		}
-		return s.enqueueNotifications(ctx, tx, rcpts)
+		if err := s.enqueueNotifications(ctx, tx, rcpts); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, db.AuditEvent{OrgID: msg.OrgID, ActorID: r.sender.ID,
+			Actor: "user:" + strconv.FormatInt(r.sender.ID, 10) + " " + r.sender.Email, Kind: "draft.release",
+			Target: "message:" + msg.UID, IP: r.ip})
 	})
 	if err != nil {
 		return err
 	}
-	s.opt.Logger.Info("draft released from the web app", "message_id", msg.ID, "user_id", sender.ID)
+	s.opt.Logger.Info("draft released from the web app", "message_id", msg.ID, "user_id", r.sender.ID)
 	return nil
+}
+
+// notHeld reads "no such held draft" from the store as ErrDraftNotHeld.
+func notHeld(err error) error {
+	if errors.Is(err, db.ErrNotFound) {
+		return ErrDraftNotHeld
+	}
+	return err
 }

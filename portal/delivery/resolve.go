@@ -3,7 +3,6 @@ package delivery
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"sluis/db"
@@ -102,7 +101,7 @@ func (r *resolver) resolve(ctx context.Context, rc *db.Recipient) error {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("resolving %s: %w", rc.Address, err)
+			return unavailable("the address book for "+rc.Address, err)
 		}
 		if applyContact(rc, c, l.source, r.pol.Allows) {
 			return nil

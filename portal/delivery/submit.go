@@ -29,13 +29,16 @@ func (s *Service) Submit(ctx context.Context, in *Incoming) error {
 	if len(in.Rcpts) == 0 {
 		return errors.New("a message needs at least one recipient")
 	}
-	pol := s.unitSettings(ctx, in.User)
+	pol, err := s.unitSettings(ctx, in.User)
+	if err != nil {
+		return err
+	}
 	if err := checkSize(pol, in.Size); err != nil {
 		return err
 	}
 	org, err := s.opt.Store.Org(ctx, in.User.OrgID)
 	if err != nil {
-		return fmt.Errorf("sender's organisation: %w", err)
+		return unavailable("the sender's organisation", err)
 	}
 	rcpts := classify(in)
 	res := newResolver(s, org, in.User, in.Message.Control, pol)

@@ -14,19 +14,41 @@ import (
 // permanent 552 5.3.4.
 var ErrTooLarge = errors.New("delivery: the message is larger than the unit allows")
 
+// ErrUnavailable: something a decision depends on — the unit's policy,
+// the sender's organisation, an address book — could not be read. Nothing
+// is decided without it (no permissive default stands in): the intake
+// answers 451 4.3.0 so the mail program tries again, the web shows its
+// generic error.
+var ErrUnavailable = errors.New("delivery: a policy or address book could not be read")
+
+// unavailableError is ErrUnavailable with its cause. Temporary() tells the
+// intake (intake.IsTemporary) that trying again later may work.
+type unavailableError struct {
+	what string
+	err  error
+}
+
+func unavailable(what string, err error) error { return &unavailableError{what: what, err: err} }
+
+func (e *unavailableError) Error() string   { return "reading " + e.what + ": " + e.err.Error() }
+func (e *unavailableError) Unwrap() []error { return []error{ErrUnavailable, e.err} }
+
+// Temporary reports that the failure may pass.
+func (e *unavailableError) Temporary() bool { return true }
+
 // unitSettings is the sender's unit's settings, read once per message.
-// Without a Policy, or when it cannot be read (logged), the Options'
-// retention and every verification method apply.
-func (s *Service) unitSettings(ctx context.Context, u db.User) policy.Settings {
-	d := policy.Settings{Methods: []string{policy.MethodSMS, policy.MethodAccessCode},
-		MessageRetention: s.opt.Retention, DraftRetention: s.opt.DraftTTL}
+// Without a Policy the defaults apply: the Options' retention, every
+// verification method, web sending on, read receipts off. When the
+// policy cannot be read, it fails (ErrUnavailable) rather than guess.
+func (s *Service) unitSettings(ctx context.Context, u db.User) (policy.Settings, error) {
 	if s.opt.Policy == nil {
-		return d
+		return policy.Settings{Methods: []string{policy.MethodSMS, policy.MethodAccessCode}, WebSending: true,
+			Receipts:         policy.ReceiptPolicy{Mode: policy.ReceiptsOff},
+			MessageRetention: s.opt.Retention, DraftRetention: s.opt.DraftTTL}, nil
 	}
 	p, err := s.opt.Policy.For(ctx, u.OrgID, u.UnitID)
 	if err != nil {
-		s.opt.Logger.Warn("reading the unit's policy; using the defaults", "unit_id", u.UnitID, "err", err)
-		return d
+		return policy.Settings{}, unavailable(fmt.Sprintf("the policy of unit %d", u.UnitID), err)
 	}
 	if p.MessageRetention <= 0 {
 		p.MessageRetention = s.opt.Retention
@@ -34,7 +56,7 @@ func (s *Service) unitSettings(ctx context.Context, u db.User) policy.Settings {
 	if p.DraftRetention <= 0 {
 		p.DraftRetention = s.opt.DraftTTL
 	}
-	return p
+	return p, nil
 }
 
 // checkSize refuses a message larger than the sender's unit allows.
