@@ -42,7 +42,8 @@ type Options struct {
 	Queues map[string]river.QueueConfig
 	// Logger for River; default slog.Default().
 	Logger *slog.Logger
-	// PeriodicJobs are enqueued on schedule by the elected leader.
+	// PeriodicJobs are enqueued on schedule by the elected leader (the
+	// client adds its own sweep of sent-mail records, see SendOnce).
 	PeriodicJobs []*river.PeriodicJob
 	// Insertonly makes a client that only enqueues (CLI commands): it cannot
 	// be started and opens no connections of its own.
@@ -95,6 +96,11 @@ func New(store *db.Store, opt Options) (*Client, error) {
 	cfg, err := riverConfig(opt)
 	if err != nil {
 		return nil, err
+	}
+	if !opt.Insertonly {
+		if err := addHousekeeping(store, cfg); err != nil {
+			return nil, err
+		}
 	}
 	c := &Client{}
 	switch store.Dialect() {
