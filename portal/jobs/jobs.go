@@ -9,7 +9,9 @@
 // rolled-back one leaves none, so nothing runs for data that was never
 // stored. A job whose worker fails (a relay that is down or answers 4xx) is
 // retried with back-off. Running a job at least once is River's promise:
-// workers must tolerate a second run after a crash.
+// workers must tolerate a second run after a crash, and a worker that sends
+// mail does so through SendOnce, which remembers the relay's acceptance in
+// the database so that the second run does not send it again.
 package jobs
 
 import (
