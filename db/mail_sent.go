@@ -19,9 +19,19 @@ type SentJob struct {
 // RecordMailSent records that the relay accepted the job's mail now (by
 // the Store's clock), and returns that time. Recording it again changes
 // nothing.
-func (s *Store) RecordMailSent(ctx context.Context, j SentJob) (time.Time, error) {
-	now := s.now().UTC()
-	_, err := s.writer().exec(ctx, `INSERT INTO mail_sent (org_id, job_id, job_created, kind, sent_at) VALUES (?, ?, ?, ?, ?)
+func (s *Store) RecordMailSent(ctx context.Context, j SentJob) (at time.Time, err error) {
+	err = s.InTx(ctx, func(tx *Tx) error {
+		at, err = tx.RecordMailSent(ctx, j)
+		return err
+	})
+	return at, err
+}
+
+// RecordMailSent is Store.RecordMailSent inside the transaction, so that
+// what the mail changes is recorded in the same commit.
+func (t *Tx) RecordMailSent(ctx context.Context, j SentJob) (time.Time, error) {
+	now := t.s.now().UTC()
+	_, err := t.exec(ctx, `INSERT INTO mail_sent (org_id, job_id, job_created, kind, sent_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (org_id, job_id, job_created) DO NOTHING`, j.OrgID, j.JobID, micros(j.Created), j.Kind, micros(now))
 	if err != nil {
 		return time.Time{}, fmt.Errorf("recording the mail of job %d as sent: %w", j.JobID, err)

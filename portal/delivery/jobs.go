@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
@@ -83,20 +84,24 @@ func (w *notifyRecipientWorker) Work(ctx context.Context, job *river.Job[NotifyR
 }
 
 // send delivers m to rc, once for the job however often it runs, and
-// records the outcome. The recipient is marked notified even when an
-// earlier run sent the mail and died before it could mark them.
+// records the outcome: the recipient is marked notified in the same commit
+// as the record that the relay took the mail, or, when an earlier run sent
+// it, again now (it may have died before).
 func (s *Service) send(ctx context.Context, job *rivertype.JobRow, m *mailer.Message, rc db.Recipient) error {
 	var res mailer.Result
-	sentAt, _, err := jobs.SendOnce(ctx, s.opt.Store, rc.OrgID, job, func(ctx context.Context) (err error) {
+	sentAt, before, err := jobs.SendOnce(ctx, s.opt.Store, rc.OrgID, job, func(ctx context.Context) (err error) {
 		res, err = s.opt.Mailer.Send(ctx, m)
 		return err
+	}, func(ctx context.Context, tx *db.Tx, at time.Time) error {
+		return tx.MarkNotified(ctx, rc.OrgID, rc.ID, at)
 	})
 	now := s.opt.Now().UTC()
 	var perm *mailer.PermanentError
 	switch {
+	case err == nil && before:
+		return s.opt.Store.MarkNotified(ctx, rc.OrgID, rc.ID, sentAt)
 	case err == nil && len(res.Rejected) == 0:
-		// The mail is out: whatever is left of the job's time, say so.
-		return s.opt.Store.MarkNotified(context.WithoutCancel(ctx), rc.OrgID, rc.ID, sentAt)
+		return nil
 	case errors.Is(err, jobs.ErrNotRecorded):
 		s.opt.Logger.Error("a notification was sent but not recorded; a retry sends it again", "recipient_id", rc.ID, "err", err)
 		return err
@@ -153,7 +158,7 @@ func (s *Service) sendOnce(ctx context.Context, job *rivertype.JobRow, orgID int
 	_, _, err := jobs.SendOnce(ctx, s.opt.Store, orgID, job, func(ctx context.Context) error {
 		_, err := s.opt.Mailer.Send(ctx, m)
 		return err
-	})
+	}, nil)
 	if errors.Is(err, jobs.ErrNotRecorded) {
 		s.opt.Logger.Error("a mail was sent but not recorded; a retry sends it again", "job", job.Kind, "err", err)
 	}

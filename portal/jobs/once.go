@@ -26,9 +26,15 @@ const recordTimeout = 5 * time.Second
 // SendOnce runs send, the job's hand-over of its one mail to the relay,
 // unless an earlier run of the same job recorded that the relay accepted
 // it: then send is not called, before is true and sentAt is when that run
-// sent it, and the caller only repeats its own (idempotent) bookkeeping.
+// sent it, and the caller repeats only its own (idempotent) bookkeeping.
 // Otherwise send's error comes back as it is, and nil means the relay took
 // the mail at sentAt and that is recorded (or the error is ErrNotRecorded).
+//
+// then, if not nil, records what the mail changes (a recipient notified)
+// in the same transaction as the record: one commit, and no moment where
+// one is written without the other. If then fails, the record is written
+// alone and then's error returned, so the job's retry sends nothing and
+// finds before set.
 //
 // Why: River records a job's completion only after the job returns, so a
 // process killed between the relay's 250 and that record runs the job
@@ -38,7 +44,8 @@ const recordTimeout = 5 * time.Second
 // retry sends. What is left is the instant between the relay's 250 and the
 // record's commit, and a reply lost on the wire: SMTP offers no way to ask
 // a relay whether it has a message, so a kill there still sends twice.
-func SendOnce(ctx context.Context, store *db.Store, orgID int64, job *rivertype.JobRow, send func(context.Context) error) (sentAt time.Time, before bool, err error) {
+func SendOnce(ctx context.Context, store *db.Store, orgID int64, job *rivertype.JobRow, send func(context.Context) error,
+	then func(ctx context.Context, tx *db.Tx, sentAt time.Time) error) (sentAt time.Time, before bool, err error) {
 	j := db.SentJob{OrgID: orgID, JobID: job.ID, Created: job.CreatedAt, Kind: job.Kind}
 	at, err := store.MailSentAt(ctx, j)
 	switch {
@@ -50,20 +57,38 @@ func SendOnce(ctx context.Context, store *db.Store, orgID int64, job *rivertype.
 	if err := send(ctx); err != nil {
 		return time.Time{}, false, err
 	}
-	at, err = record(context.WithoutCancel(ctx), store, j)
+	at, err = record(context.WithoutCancel(ctx), store, j, then)
 	return at, false, err
 }
 
-// record writes the record, trying again when the database fails.
-func record(ctx context.Context, store *db.Store, j db.SentJob) (time.Time, error) {
+// record writes the record (and then's changes), trying again when the
+// database fails; when then fails, it writes the record alone.
+func record(ctx context.Context, store *db.Store, j db.SentJob, then func(context.Context, *db.Tx, time.Time) error) (time.Time, error) {
 	var errs []error
+	var thenErr error
 	for _, wait := range recordWaits {
 		time.Sleep(wait)
 		rctx, cancel := context.WithTimeout(ctx, recordTimeout)
-		at, err := store.RecordMailSent(rctx, j)
+		var at time.Time
+		err := store.InTx(rctx, func(tx *db.Tx) error {
+			var err error
+			if at, err = tx.RecordMailSent(rctx, j); err != nil || then == nil {
+				return err
+			}
+			if err := then(rctx, tx, at); err != nil {
+				thenErr = err
+				return err
+			}
+			return nil
+		})
 		cancel()
-		if err == nil {
+		switch {
+		case err == nil && thenErr != nil:
+			return at, fmt.Errorf("after sending the mail of job %d: %w", j.JobID, thenErr)
+		case err == nil:
 			return at, nil
+		case thenErr != nil:
+			then = nil // the record alone, next
 		}
 		errs = append(errs, err)
 	}

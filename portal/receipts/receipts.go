@@ -200,7 +200,7 @@ func (w *sendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 	_, _, err = jobqueue.SendOnce(ctx, s.opt.Store, rr.OrgID, job.JobRow, func(ctx context.Context) (err error) {
 		res, err = s.opt.Mailer.Send(ctx, &mailer.Message{To: []mailer.Address{{Addr: rr.SendTo}}, Raw: raw})
 		return err
-	})
+	}, nil)
 	var perm *mailer.PermanentError
 	switch {
 	case errors.Is(err, jobqueue.ErrNotRecorded):
