@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # Build a static binary (CGO off: SQLite is pure Go), then copy it into an
 # empty image with CA certificates and a non-root user, /data as its volume.
+# The binary carries its own time zone database (time/tzdata).
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
@@ -14,7 +15,6 @@ RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}"
 
 FROM scratch
 COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
-COPY --from=build /usr/share/zoneinfo /usr/share/zoneinfo
 COPY --from=build /out/passwd /etc/passwd
 COPY --from=build /out/group /etc/group
 COPY --from=build /out/sluis /usr/local/bin/sluis

@@ -114,9 +114,16 @@ func (s *Store) RecipientByToken(ctx context.Context, tokenHash string) (Recipie
 
 // MarkNotified records that a recipient's notification was accepted by the relay.
 func (s *Store) MarkNotified(ctx context.Context, orgID, id int64, at time.Time) error {
-	return s.expectOne(s.writer().exec(ctx, `UPDATE recipients SET status = CASE WHEN status = 'pending' THEN 'notified' ELSE status END,
-		status_at = ?, notified_at = ? WHERE org_id = ? AND id = ?`, micros(at), micros(at), orgID, id))
+	return s.expectOne(s.writer().exec(ctx, markNotified, micros(at), micros(at), orgID, id))
 }
+
+// MarkNotified is Store.MarkNotified inside the transaction.
+func (t *Tx) MarkNotified(ctx context.Context, orgID, id int64, at time.Time) error {
+	return t.s.expectOne(t.exec(ctx, markNotified, micros(at), micros(at), orgID, id))
+}
+
+const markNotified = `UPDATE recipients SET status = CASE WHEN status = 'pending' THEN 'notified' ELSE status END,
+	status_at = ?, notified_at = ? WHERE org_id = ? AND id = ?`
 
 // MarkBounced records that the relay refused a recipient's notification for good.
 func (s *Store) MarkBounced(ctx context.Context, orgID, id int64, at time.Time, reason string) error {

@@ -65,7 +65,21 @@ func (j *jobRecorder) count(kind string) int {
 
 func newSenderEnv(t *testing.T) *senderEnv {
 	t.Helper()
-	w := testworld.New(t, nil, "")
+	return newSenderEnvOn(t, nil)
+}
+
+// newSenderEnvOn is newSenderEnv on store (nil: a fresh SQLite store).
+func newSenderEnvOn(t *testing.T, store *db.Store) *senderEnv {
+	t.Helper()
+	se := portalOver(t, testworld.New(t, store, ""))
+	se.setPassword(t, se.w.Sender)
+	return se
+}
+
+// portalOver builds the services and the portal over w's store, and
+// serves it.
+func portalOver(t *testing.T, w *testworld.World) *senderEnv {
+	t.Helper()
 	pol := policy.New(w.Store)
 	jobs := &jobRecorder{}
 	w.Delivery = delivery.New(delivery.Options{Store: w.Store, Vault: w.Vault, Keys: w.Keys, Jobs: jobs, Text: w.Text,
@@ -87,7 +101,6 @@ func newSenderEnv(t *testing.T) *senderEnv {
 	})
 	se := &senderEnv{recipientEnv: &recipientEnv{env: e, w: w, v: v, srv: httptest.NewServer(e.s.Handler())}, auth: a, policy: pol, jobs: jobs}
 	t.Cleanup(se.srv.Close)
-	se.setPassword(t, w.Sender)
 	return se
 }
 

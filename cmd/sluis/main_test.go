@@ -33,6 +33,7 @@ func TestOperatorCommands(t *testing.T) {
 		contains string
 	}{
 		{"commands refuse an unmigrated database", "", []string{"user", "add", "--email", "jan@voorbeeld.nl", "--password", "correct horse battery"}, 1, "run 'sluis migrate'"},
+		{"serve never migrates by itself", "", []string{"serve", "--http", "127.0.0.1:0", "--smtp", "127.0.0.1:0"}, 1, "run 'sluis migrate'"},
 		{"migrate", "", []string{"migrate"}, 0, "schema at version"},
 		{"migrate again", "", []string{"migrate"}, 0, "applied 0 migrations"},
 		{"org create", "", []string{"org", "create", "--name", "Gemeente Voorbeeld", "--domain", "voorbeeld.nl"}, 0, `"Gemeente Voorbeeld"`},

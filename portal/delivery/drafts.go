@@ -130,8 +130,7 @@ func (w *remindDraftWorker) Work(ctx context.Context, job *river.Job[RemindDraft
 	m.Subject = s.opt.Text.T(m.Lang, "mail.reminder.subject", map[string]any{"Subject": m.Subject,
 		"Expires": formatDate(msg.ExpiresAt, m.Lang)})
 	m.Headers["X-Sluis-Kind"] = "draft-reminder"
-	_, err = s.opt.Mailer.Send(ctx, m)
-	return err
+	return s.sendOnce(ctx, job.JobRow, msg.OrgID, m)
 }
 
 // addSenderWorkers registers the workers of the senders' side: scheduled

@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"sluis/db"
+	"sluis/portal/jobs"
 	"sluis/portal/mailer"
 )
 
@@ -77,17 +80,31 @@ func (w *notifyRecipientWorker) Work(ctx context.Context, job *river.Job[NotifyR
 	if err != nil {
 		return err
 	}
-	return s.send(ctx, m, rc)
+	return s.send(ctx, job.JobRow, m, rc)
 }
 
-// send delivers m to rc and records the outcome.
-func (s *Service) send(ctx context.Context, m *mailer.Message, rc db.Recipient) error {
-	res, err := s.opt.Mailer.Send(ctx, m)
+// send delivers m to rc, once for the job however often it runs, and
+// records the outcome: the recipient is marked notified in the same commit
+// as the record that the relay took the mail, or, when an earlier run sent
+// it, again now (it may have died before).
+func (s *Service) send(ctx context.Context, job *rivertype.JobRow, m *mailer.Message, rc db.Recipient) error {
+	var res mailer.Result
+	sentAt, before, err := jobs.SendOnce(ctx, s.opt.Store, rc.OrgID, job, func(ctx context.Context) (err error) {
+		res, err = s.opt.Mailer.Send(ctx, m)
+		return err
+	}, func(ctx context.Context, tx *db.Tx, at time.Time) error {
+		return tx.MarkNotified(ctx, rc.OrgID, rc.ID, at)
+	})
 	now := s.opt.Now().UTC()
 	var perm *mailer.PermanentError
 	switch {
+	case err == nil && before:
+		return s.opt.Store.MarkNotified(ctx, rc.OrgID, rc.ID, sentAt)
 	case err == nil && len(res.Rejected) == 0:
-		return s.opt.Store.MarkNotified(ctx, rc.OrgID, rc.ID, now)
+		return nil
+	case errors.Is(err, jobs.ErrNotRecorded):
+		s.opt.Logger.Error("a notification was sent but not recorded; a retry sends it again", "recipient_id", rc.ID, "err", err)
+		return err
 	case err == nil || errors.As(err, &perm):
 		reason := "refused by the relay"
 		if len(res.Rejected) > 0 {
@@ -126,11 +143,24 @@ func (w *notifyHeldWorker) Work(ctx context.Context, job *river.Job[NotifyHeldAr
 	if err != nil {
 		return err
 	}
-	_, err = s.opt.Mailer.Send(ctx, m)
+	err = s.sendOnce(ctx, job.JobRow, msg.OrgID, m)
 	var perm *mailer.PermanentError
 	if errors.As(err, &perm) || errors.Is(err, mailer.ErrInvalidMessage) {
 		s.opt.Logger.Error("the sender's not-sent mail was refused", "message_id", msg.ID, "err", err)
 		return river.JobCancel(err)
+	}
+	return err
+}
+
+// sendOnce hands m to the relay unless an earlier run of the job did
+// (jobs.SendOnce), for the jobs whose mail changes no state of its own.
+func (s *Service) sendOnce(ctx context.Context, job *rivertype.JobRow, orgID int64, m *mailer.Message) error {
+	_, _, err := jobs.SendOnce(ctx, s.opt.Store, orgID, job, func(ctx context.Context) error {
+		_, err := s.opt.Mailer.Send(ctx, m)
+		return err
+	}, nil)
+	if errors.Is(err, jobs.ErrNotRecorded) {
+		s.opt.Logger.Error("a mail was sent but not recorded; a retry sends it again", "job", job.Kind, "err", err)
 	}
 	return err
 }

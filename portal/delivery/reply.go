@@ -226,7 +226,7 @@ func (w *notifySenderWorker) Work(ctx context.Context, job *river.Job[NotifySend
 	if err != nil {
 		return err
 	}
-	_, err = w.s.opt.Mailer.Send(ctx, m)
+	err = w.s.sendOnce(ctx, job.JobRow, job.Args.OrgID, m)
 	var perm *mailer.PermanentError
 	if errors.As(err, &perm) || errors.Is(err, mailer.ErrInvalidMessage) {
 		w.s.opt.Logger.Error("a sender's notification was refused", "recipient_id", job.Args.RecipientID,

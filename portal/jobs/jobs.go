@@ -9,7 +9,9 @@
 // rolled-back one leaves none, so nothing runs for data that was never
 // stored. A job whose worker fails (a relay that is down or answers 4xx) is
 // retried with back-off. Running a job at least once is River's promise:
-// workers must tolerate a second run after a crash.
+// workers must tolerate a second run after a crash, and a worker that sends
+// mail does so through SendOnce, which remembers the relay's acceptance in
+// the database so that the second run does not send it again.
 package jobs
 
 import (
@@ -42,7 +44,8 @@ type Options struct {
 	Queues map[string]river.QueueConfig
 	// Logger for River; default slog.Default().
 	Logger *slog.Logger
-	// PeriodicJobs are enqueued on schedule by the elected leader.
+	// PeriodicJobs are enqueued on schedule by the elected leader (the
+	// client adds its own sweep of sent-mail records, see SendOnce).
 	PeriodicJobs []*river.PeriodicJob
 	// Insertonly makes a client that only enqueues (CLI commands): it cannot
 	// be started and opens no connections of its own.
@@ -95,6 +98,11 @@ func New(store *db.Store, opt Options) (*Client, error) {
 	cfg, err := riverConfig(opt)
 	if err != nil {
 		return nil, err
+	}
+	if !opt.Insertonly {
+		if err := addHousekeeping(store, cfg); err != nil {
+			return nil, err
+		}
 	}
 	c := &Client{}
 	switch store.Dialect() {

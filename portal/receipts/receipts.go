@@ -14,6 +14,7 @@ import (
 	"sluis/db"
 	"sluis/portal/delivery"
 	"sluis/portal/i18n"
+	jobqueue "sluis/portal/jobs"
 	"sluis/portal/mailer"
 	"sluis/portal/policy"
 	"sluis/portal/vault"
@@ -196,9 +197,15 @@ func (w *sendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.opt.Mailer.Send(ctx, &mailer.Message{To: []mailer.Address{{Addr: rr.SendTo}}, Raw: raw})
+	var res mailer.Result
+	_, _, err = jobqueue.SendOnce(ctx, s.opt.Store, rr.OrgID, job.JobRow, func(ctx context.Context) (err error) {
+		res, err = s.opt.Mailer.Send(ctx, &mailer.Message{To: []mailer.Address{{Addr: rr.SendTo}}, Raw: raw})
+		return err
+	}, nil)
 	var perm *mailer.PermanentError
 	switch {
+	case errors.Is(err, jobqueue.ErrNotRecorded):
+		return err
 	case err == nil && len(res.Rejected) == 0:
 		return s.opt.Store.FinishReadReceipt(ctx, rr.OrgID, rr.ID, db.ReceiptSent, s.opt.Now().UTC())
 	case err == nil || errors.As(err, &perm) || errors.Is(err, mailer.ErrInvalidMessage):
