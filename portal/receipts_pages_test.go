@@ -11,14 +11,11 @@ import (
 	"sluis/db"
 	"sluis/portal/policy"
 	"sluis/portal/receipts"
-	"sluis/portal/verify/verifytest"
 )
 
-// withReceipts gives the portal a receipts Service on the world.
+// withReceipts sets the organisation's read-receipt mode.
 func (se *senderEnv) withReceipts(t *testing.T, mode string) {
 	t.Helper()
-	se.s.receipts = receipts.New(receipts.Options{Store: se.w.Store, Policy: se.policy, Jobs: se.jobs, Mailer: &verifytest.Mails{},
-		Vault: se.w.Vault, Text: se.w.Text, MailFrom: "sluis@zkh.example", BaseURL: verifytest.BaseURL, Now: se.w.Clock.Now})
 	if err := se.policy.Set(context.Background(), se.w.Org.ID, se.w.Org.RootUnit, policy.ReadReceipts, mode, "test"); err != nil {
 		t.Fatal(err)
 	}

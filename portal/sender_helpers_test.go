@@ -2,7 +2,6 @@ package portal
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -16,10 +15,8 @@ import (
 
 	"sluis/db"
 	"sluis/portal/auth"
-	"sluis/portal/delivery"
 	"sluis/portal/policy"
 	"sluis/portal/secret"
-	"sluis/portal/verify"
 	"sluis/portal/verify/verifytest"
 )
 
@@ -66,26 +63,10 @@ func (j *jobRecorder) count(kind string) int {
 func newSenderEnv(t *testing.T) *senderEnv {
 	t.Helper()
 	w := verifytest.New(t, nil, "")
-	pol := policy.New(w.Store)
 	jobs := &jobRecorder{}
-	w.Delivery = delivery.New(delivery.Options{Store: w.Store, Vault: w.Vault, Keys: w.Keys, Jobs: jobs, Text: w.Text,
-		BaseURL: verifytest.BaseURL, MailFrom: "sluis@zkh.example", Now: w.Clock.Now, Mailer: &verifytest.Mails{}, Policy: pol,
-		Logger: slog.New(slog.DiscardHandler)})
-	t.Cleanup(w.Delivery.Close)
-	v, err := verify.New(verify.Options{Store: w.Store, SMS: w.Texts, CodeKey: w.CodeKey(), Notifier: w.Delivery, Text: w.Text,
-		Now: w.Clock.Now, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := auth.New(auth.Options{Store: w.Store, Vault: w.Vault, Policy: pol, Now: w.Clock.Now, Hash: cheapHash,
-		Logger: slog.New(slog.DiscardHandler), RPID: "localhost", RPOrigins: []string{"http://localhost"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := newEnv(t, func(o *Options) {
-		o.Store, o.Verify, o.Delivery, o.Vault, o.Now, o.Auth, o.Policy = w.Store, v, w.Delivery, w.Vault, w.Clock.Now, a, pol
-	})
-	se := &senderEnv{recipientEnv: &recipientEnv{env: e, w: w, v: v, srv: httptest.NewServer(e.s.Handler())}, auth: a, policy: pol, jobs: jobs}
+	e := newEnv(t, func(o *Options) { worldSetup{jobs: jobs, unitPolicy: true}.options(t, w, o) })
+	se := &senderEnv{recipientEnv: &recipientEnv{env: e, w: w, v: e.opt.Verify, srv: httptest.NewServer(e.s.Handler())},
+		auth: e.opt.Auth, policy: e.opt.Policy, jobs: jobs}
 	t.Cleanup(se.srv.Close)
 	se.setPassword(t, w.Sender)
 	return se
