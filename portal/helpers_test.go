@@ -12,6 +12,15 @@ import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"sluis/internal/testworld"
+	"sluis/portal/auth"
+	"sluis/portal/delivery"
+	"sluis/portal/mailer"
+	"sluis/portal/policy"
+	"sluis/portal/receipts"
+	"sluis/portal/sms"
+	"sluis/portal/verify"
 )
 
 // syncBuffer is a log sink safe for concurrent writers.
@@ -32,13 +41,16 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// env is a portal under test with its registry and its log.
+// env is a portal under test with its options, registry and log.
 type env struct {
 	s    *Server
+	opt  Options
 	reg  *prometheus.Registry
 	logs *syncBuffer
 }
 
+// newEnv builds a portal; edit may set options, and the services it
+// leaves out are built over a fresh World.
 func newEnv(t *testing.T, edit func(*Options)) *env {
 	t.Helper()
 	e := &env{reg: prometheus.NewRegistry(), logs: &syncBuffer{}}
@@ -50,12 +62,66 @@ func newEnv(t *testing.T, edit func(*Options)) *env {
 	if edit != nil {
 		edit(&opt)
 	}
+	if opt.Store == nil {
+		worldSetup{}.options(t, testworld.New(t, nil, ""), &opt)
+	}
 	s, err := New(opt)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	e.s = s
+	e.s, e.opt = s, opt
 	return e
+}
+
+// worldSetup says how a test's services over a World are built.
+type worldSetup struct {
+	jobs       delivery.Enqueuer // delivery's and receipts' queue; nil: the World's
+	mail       mailer.Sender     // nil: a recording one
+	texts      sms.Sender        // the SMS gateway; nil: the World's
+	unitPolicy bool              // delivery follows the units' policies (else its defaults)
+	baseURL    string            // where delivery's links point; "": testworld.BaseURL
+}
+
+// options fills o with every service the portal needs over w, as
+// cmd/sluis wires them: receipts before delivery, which asks its rule
+// when a message is read; w.Delivery is replaced by that delivery.
+func (ws worldSetup) options(t testing.TB, w *testworld.World, o *Options) {
+	t.Helper()
+	if ws.jobs == nil {
+		ws.jobs = w.Jobs
+	}
+	if ws.mail == nil {
+		ws.mail = &testworld.Mails{}
+	}
+	if ws.texts == nil {
+		ws.texts = w.Texts
+	}
+	if ws.baseURL == "" {
+		ws.baseURL = testworld.BaseURL
+	}
+	quiet := slog.New(slog.DiscardHandler)
+	pol := policy.New(w.Store)
+	rcpt := receipts.New(receipts.Options{Store: w.Store, Policy: pol, Jobs: ws.jobs, Mailer: ws.mail, Vault: w.Vault,
+		Text: w.Text, MailFrom: "sluis@zkh.example", BaseURL: ws.baseURL, Now: w.Clock.Now, Logger: quiet})
+	dopt := delivery.Options{Store: w.Store, Vault: w.Vault, Keys: w.Keys, Jobs: ws.jobs, Text: w.Text, BaseURL: ws.baseURL,
+		MailFrom: "sluis@zkh.example", Now: w.Clock.Now, Mailer: ws.mail, Receipts: rcpt, Logger: quiet}
+	if ws.unitPolicy {
+		dopt.Policy = pol
+	}
+	w.Delivery = delivery.New(dopt)
+	t.Cleanup(w.Delivery.Close)
+	v, err := verify.New(verify.Options{Store: w.Store, SMS: ws.texts, CodeKey: w.CodeKey(), Notifier: w.Delivery, Text: w.Text,
+		Now: w.Clock.Now, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := auth.New(auth.Options{Store: w.Store, Vault: w.Vault, Policy: pol, Now: w.Clock.Now, Hash: cheapHash,
+		Logger: quiet, RPID: "localhost", RPOrigins: []string{"http://localhost", ws.baseURL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Store, o.Verify, o.Delivery, o.Auth, o.Policy, o.Receipts = w.Store, v, w.Delivery, a, pol, rcpt
+	o.Now = w.Clock.Now
 }
 
 // scenario is one request and what must come back.

@@ -44,7 +44,7 @@ func TestMetrics(t *testing.T) {
 		t.Error("/metrics set a cookie")
 	}
 	// A second server on the same registry shares the collectors.
-	if _, err := New(Options{BaseURL: "http://localhost:8080", Registry: e.reg}); err != nil {
+	if _, err := New(e.opt); err != nil {
 		t.Errorf("a second server on the registry: %v", err)
 	}
 }

@@ -15,22 +15,10 @@ import (
 // sender's checkbox when finishing a draft, and the receipt's state on
 // the sender's status page.
 
-// receiptQuestion is the "send a read receipt?" box of the message page.
+// receiptQuestion is the "send a read receipt?" box of the message page;
+// delivery's Read applies the rule that decides whether to ask.
 type receiptQuestion struct {
 	To string // who would get it
-}
-
-// receiptOnOpen applies the rule when a reader opens the message: an
-// automatic receipt is sent (queued) now; a question is returned to ask.
-func (s *Server) receiptOnOpen(c echo.Context, r *recipientCtx) (*receiptQuestion, error) {
-	if s.receipts == nil || r.msg.ReceiptTo == "" {
-		return nil, nil
-	}
-	ask, err := s.receipts.Opened(c.Request().Context(), r.msg, r.rc)
-	if err != nil || !ask {
-		return nil, err
-	}
-	return &receiptQuestion{To: r.msg.ReceiptTo}, nil
 }
 
 // receiptNotice is the message page's notice after the reader answered.
@@ -45,9 +33,6 @@ func (s *Server) receiptNotice(c echo.Context) string {
 // answerReceipt records the reader's answer: send the receipt or not.
 func (s *Server) answerReceipt(c echo.Context) error {
 	r := recipientOf(c)
-	if s.receipts == nil {
-		return echo.NewHTTPError(http.StatusNotFound)
-	}
 	send := c.FormValue("answer") == "send"
 	err := s.receipts.Answer(c.Request().Context(), r.msg, r.rc, send)
 	if errors.Is(err, receipts.ErrNotAsked) {

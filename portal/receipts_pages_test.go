@@ -9,16 +9,13 @@ import (
 	"time"
 
 	"sluis/db"
-	"sluis/internal/testworld"
 	"sluis/portal/policy"
 	"sluis/portal/receipts"
 )
 
-// withReceipts gives the portal a receipts Service on the world.
+// withReceipts sets the organisation's read-receipt mode.
 func (se *senderEnv) withReceipts(t *testing.T, mode string) {
 	t.Helper()
-	se.s.receipts = receipts.New(receipts.Options{Store: se.w.Store, Policy: se.policy, Jobs: se.jobs, Mailer: &testworld.Mails{},
-		Vault: se.w.Vault, Text: se.w.Text, MailFrom: "sluis@zkh.example", BaseURL: testworld.BaseURL, Now: se.w.Clock.Now})
 	if err := se.policy.Set(context.Background(), se.w.Org.ID, se.w.Org.RootUnit, policy.ReadReceipts, mode, "test"); err != nil {
 		t.Fatal(err)
 	}

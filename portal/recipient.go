@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"sluis/db"
+	"sluis/portal/delivery"
 	"sluis/portal/secret"
 	"sluis/portal/verify"
 )
@@ -44,9 +45,7 @@ func (r *recipientCtx) base() string { return recipientRootPath + r.token }
 // closed reports whether the message can no longer be read by this
 // recipient: the message is withdrawn or expired, or the sender revoked
 // this recipient alone.
-func (r *recipientCtx) closed(s *Server) bool {
-	return r.msg.State != db.StateReleased || r.rc.Status == db.StatusRevoked || !s.now().Before(r.msg.ExpiresAt)
-}
+func (r *recipientCtx) closed(s *Server) bool { return delivery.Closed(r.msg, r.rc, s.now()) }
 
 // loadRecipient resolves the link; what cannot be a readable recipient's
 // link gets the neutral page, with no hint of why.

@@ -15,10 +15,6 @@ import (
 	"sluis/portal/delivery"
 )
 
-// inlineImageTypes are the images shown inside a body. SVG is not among
-// them: it can carry script.
-var inlineImageTypes = map[string]bool{"image/png": true, "image/jpeg": true, "image/gif": true, "image/webp": true}
-
 // keptTypes are the types a download keeps; every other type is sent as
 // application/octet-stream, so no browser renders it (HTML, SVG, XML…).
 var keptTypes = map[string]bool{
@@ -32,73 +28,74 @@ var keptTypes = map[string]bool{
 	"application/vnd.oasis.opendocument.spreadsheet":                            true,
 }
 
-// attachment finds the message's part at the path's position.
-func (s *Server) attachment(c echo.Context, r *recipientCtx) (db.Attachment, error) {
+// position reads the part's position from the path; a malformed one is
+// an unknown part.
+func position(c echo.Context) (int, error) {
 	n, err := strconv.Atoi(c.Param("n"))
 	if err != nil || n < 0 {
-		return db.Attachment{}, echo.ErrNotFound
+		return 0, echo.ErrNotFound
 	}
-	atts, err := s.store.Attachments(c.Request().Context(), r.msg.OrgID, r.msg.ID)
-	if err != nil {
-		return db.Attachment{}, err
-	}
-	for _, a := range atts {
-		if a.Position == n {
-			return a, nil
-		}
-	}
-	return db.Attachment{}, echo.ErrNotFound
+	return n, nil
 }
 
 // downloadAttachment streams an attachment, decrypted, as a download.
 func (s *Server) downloadAttachment(c echo.Context) error {
 	r := recipientOf(c)
-	a, err := s.attachment(c, r)
+	n, err := position(c)
 	if err != nil {
 		return err
 	}
-	name, err := s.vault.OpenField(a.Filename, delivery.FilenameBinding(r.msg.UID, a.Position))
+	f, err := s.delivery.OpenAttachment(c.Request().Context(), r.rc.OrgID, r.rc.ID, n)
 	if err != nil {
-		return err
+		return fileError(err)
 	}
 	ct := "application/octet-stream"
-	if keptTypes[a.ContentType] {
-		ct = a.ContentType
+	if keptTypes[f.ContentType] {
+		ct = f.ContentType
 	}
-	return s.streamBlob(c, a, ct, contentDisposition("attachment", string(name)))
+	return s.streamFile(c, f, ct, contentDisposition("attachment", f.Name))
 }
 
 // showInlineImage serves an image the body shows by its cid: reference.
 func (s *Server) showInlineImage(c echo.Context) error {
 	r := recipientOf(c)
-	a, err := s.attachment(c, r)
+	n, err := position(c)
 	if err != nil {
 		return err
 	}
-	if a.ContentID == "" || !inlineImageTypes[a.ContentType] {
-		return echo.ErrNotFound
+	f, err := s.delivery.OpenInlineImage(c.Request().Context(), r.rc.OrgID, r.rc.ID, n)
+	if err != nil {
+		return fileError(err)
 	}
-	return s.streamBlob(c, a, a.ContentType, "inline")
+	return s.streamFile(c, f, f.ContentType, "inline")
 }
 
-// streamBlob copies a decrypted blob to the client without holding it in
-// memory. A blob that fails half-way (tampered, truncated) aborts the
-// connection, so the client never takes a partial file for a whole one.
-func (s *Server) streamBlob(c echo.Context, a db.Attachment, contentType, disposition string) error {
-	blob, err := s.vault.Open(c.Request().Context(), a.BlobID)
-	if err != nil {
-		return err
+// fileError answers a file delivery does not open: unknown is 404, a
+// message closed since the request began is 410, the rest is an error.
+func fileError(err error) error {
+	switch {
+	case errors.Is(err, db.ErrNotFound):
+		return echo.ErrNotFound
+	case errors.Is(err, delivery.ErrClosed):
+		return echo.NewHTTPError(http.StatusGone)
 	}
-	defer func() { _ = blob.Close() }() // read-only
+	return err
+}
+
+// streamFile copies a decrypted file to the client without holding it in
+// memory. A file that fails half-way (tampered, truncated) aborts the
+// connection, so the client never takes a partial file for a whole one.
+func (s *Server) streamFile(c echo.Context, f delivery.File, contentType, disposition string) error {
+	defer func() { _ = f.Body.Close() }() // read-only
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, contentType)
 	h.Set(echo.HeaderContentDisposition, disposition)
 	h.Set(echo.HeaderContentSecurityPolicy, "default-src 'none'; sandbox")
-	h.Set(echo.HeaderContentLength, strconv.FormatInt(a.Size, 10))
+	h.Set(echo.HeaderContentLength, strconv.FormatInt(f.Size, 10))
 	c.Response().WriteHeader(http.StatusOK)
-	if _, err := io.Copy(c.Response(), blob); err != nil {
+	if _, err := io.Copy(c.Response(), f.Body); err != nil {
 		if !errors.Is(err, context.Canceled) {
-			s.log.Error("streaming an attachment failed", "request_id", requestID(c), "attachment_id", a.ID, "error", err)
+			s.log.Error("streaming a file failed", "request_id", requestID(c), "position", f.Position, "error", err)
 		}
 		panic(http.ErrAbortHandler)
 	}

@@ -3,7 +3,6 @@ package portal
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -30,18 +29,8 @@ type recipientEnv struct {
 func newRecipientEnv(t *testing.T, texts sms.Sender) *recipientEnv {
 	t.Helper()
 	w := testworld.New(t, nil, "")
-	if texts == nil {
-		texts = w.Texts
-	}
-	v, err := verify.New(verify.Options{Store: w.Store, SMS: texts, CodeKey: w.CodeKey(), Notifier: w.Delivery, Text: w.Text,
-		Now: w.Clock.Now, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := newEnv(t, func(o *Options) {
-		o.Store, o.Verify, o.Delivery, o.Vault, o.Now = w.Store, v, w.Delivery, w.Vault, w.Clock.Now
-	})
-	re := &recipientEnv{env: e, w: w, v: v, srv: httptest.NewServer(e.s.Handler())}
+	e := newEnv(t, func(o *Options) { worldSetup{texts: texts}.options(t, w, o) })
+	re := &recipientEnv{env: e, w: w, v: e.opt.Verify, srv: httptest.NewServer(e.s.Handler())}
 	t.Cleanup(re.srv.Close)
 	return re
 }

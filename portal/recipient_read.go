@@ -1,22 +1,17 @@
 package portal
 
 import (
-	"context"
-	"fmt"
+	"errors"
 	"html/template"
-	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/dustin/go-humanize"
 	"github.com/labstack/echo/v4"
 
-	"sluis/db"
 	"sluis/portal/delivery"
 )
-
-// maxBody bounds a body read into memory to be shown.
-const maxBody = 20 << 20
 
 // messageView is the message page.
 type messageView struct {
@@ -45,24 +40,22 @@ type attachmentView struct {
 	Size     string
 }
 
-// showMessage shows the message and marks the recipient's first view.
+// showMessage shows the message; delivery records the first view and
+// applies the read-receipt rule.
 func (s *Server) showMessage(c echo.Context) error {
 	r := recipientOf(c)
-	ctx := c.Request().Context()
-	v, err := s.messagePage(c, r)
+	showImages := c.QueryParam("images") == "1"
+	m, err := s.delivery.Read(c.Request().Context(), delivery.ReadRequest{OrgID: r.rc.OrgID, RecipientID: r.rc.ID,
+		RemoteImages: showImages, InlineURL: r.inlineURL})
+	if errors.Is(err, delivery.ErrClosed) {
+		return s.showClosed(c, r) // closed since the request began
+	}
 	if err != nil {
 		return err
 	}
-	if err := s.markOpened(ctx, r.rc); err != nil {
-		return err
-	}
-	if v.Receipt, err = s.receiptOnOpen(c, r); err != nil {
-		return err
-	}
-	if n := s.receiptNotice(c); n != "" {
-		v.Notice = n
-	}
-	if v.ShowImages {
+	v := s.messagePage(c, r, m)
+	v.ShowImages = showImages
+	if showImages {
 		h := c.Response().Header()
 		h.Set(echo.HeaderContentSecurityPolicy, strings.Replace(h.Get(echo.HeaderContentSecurityPolicy),
 			"img-src 'self' data:", "img-src 'self' data: https: http:", 1))
@@ -70,116 +63,31 @@ func (s *Server) showMessage(c echo.Context) error {
 	return c.Render(http.StatusOK, "recipient_message", v)
 }
 
-// markOpened records the first view; later views only read.
-func (s *Server) markOpened(ctx context.Context, rc db.Recipient) error {
-	p, err := s.store.RecipientProgress(ctx, rc.OrgID, rc.ID)
-	if err != nil || !p.OpenedAt.IsZero() {
-		return err
-	}
-	_, err = s.store.MarkOpened(ctx, rc.OrgID, rc.ID, s.now().UTC())
-	return err
+// inlineURL is where the message page gets the inline image at a position.
+func (r *recipientCtx) inlineURL(position int) string {
+	return r.base() + "/inline/" + strconv.Itoa(position)
 }
 
-// messagePage builds the view: headers, the sanitized body, attachments.
-func (s *Server) messagePage(c echo.Context, r *recipientCtx) (messageView, error) {
-	ctx := c.Request().Context()
-	org, sender, err := s.people(ctx, r.msg)
-	if err != nil {
-		return messageView{}, err
-	}
-	subject, err := s.vault.OpenField(r.msg.Subject, delivery.SubjectBinding(r.msg.UID))
-	if err != nil {
-		return messageView{}, err
-	}
-	v := messageView{baseView: s.base(c, "recipient.message.title"), Base: r.base(), Subject: string(subject),
-		Sender: displayName(sender), SenderAddr: sender.Email, Org: org.Name, ShowImages: c.QueryParam("images") == "1"}
-	v.Date, v.Expires = dateTime(r.msg.CreatedAt, v.Lang), dateTime(r.msg.ExpiresAt, v.Lang)
+// messagePage builds the view of what delivery opened.
+func (s *Server) messagePage(c echo.Context, r *recipientCtx, m delivery.MessageView) messageView {
+	v := messageView{baseView: s.base(c, "recipient.message.title"), Base: r.base(), Subject: m.Subject,
+		Sender: m.SenderName, SenderAddr: m.SenderAddress, Org: m.Org, To: m.To, Cc: m.Cc,
+		HTML: m.Body.HTML, Text: m.Body.Text, Blocked: m.Body.Blocked}
+	v.Date, v.Expires = dateTime(m.Date, v.Lang), dateTime(m.Expires, v.Lang)
 	if c.QueryParam("replied") == "1" {
 		v.Notice = s.i18n.T(v.Lang, "recipient.message.reply_sent", map[string]any{"Sender": v.Sender})
 	}
-	if err := s.addRecipients(ctx, r, &v); err != nil {
-		return messageView{}, err
+	if n := s.receiptNotice(c); n != "" {
+		v.Notice = n
 	}
-	atts, err := s.store.Attachments(ctx, r.msg.OrgID, r.msg.ID)
-	if err != nil {
-		return messageView{}, err
+	if m.ReceiptTo != "" {
+		v.Receipt = &receiptQuestion{To: m.ReceiptTo}
 	}
-	if err := s.addBody(ctx, r, atts, &v); err != nil {
-		return messageView{}, err
-	}
-	return v, s.addAttachments(r, atts, &v)
-}
-
-// addRecipients lists the visible recipients: To and Cc, never Bcc.
-func (s *Server) addRecipients(ctx context.Context, r *recipientCtx, v *messageView) error {
-	rcpts, err := s.store.Recipients(ctx, r.msg.OrgID, r.msg.ID)
-	if err != nil {
-		return err
-	}
-	for _, rc := range rcpts {
-		switch rc.Field {
-		case "to":
-			v.To = append(v.To, rc.Address)
-		case "cc":
-			v.Cc = append(v.Cc, rc.Address)
+	for _, a := range m.Attachments {
+		if !a.Inline {
+			v.Attachments = append(v.Attachments, attachmentView{Position: a.Position, Name: a.Name,
+				Size: humanize.Bytes(uint64(max(a.Size, 0)))})
 		}
 	}
-	return nil
-}
-
-// addBody renders the HTML body when there is one, else the text body.
-func (s *Server) addBody(ctx context.Context, r *recipientCtx, atts []db.Attachment, v *messageView) error {
-	if r.msg.HTMLBlob != "" {
-		body, err := s.readBlob(ctx, r.msg.HTMLBlob)
-		if err != nil {
-			return err
-		}
-		out := sanitizeMail(body, inlineURLs(r, atts), v.ShowImages)
-		v.HTML, v.Blocked = out.HTML, out.Blocked
-		return nil
-	}
-	if r.msg.TextBlob == "" {
-		return nil
-	}
-	body, err := s.readBlob(ctx, r.msg.TextBlob)
-	v.Text = textToHTML(body)
-	return err
-}
-
-// inlineURLs maps the Content-IDs of the message's parts to their URLs.
-func inlineURLs(r *recipientCtx, atts []db.Attachment) map[string]string {
-	m := map[string]string{}
-	for _, a := range atts {
-		if a.ContentID != "" && inlineImageTypes[a.ContentType] {
-			m[a.ContentID] = fmt.Sprintf("%s/inline/%d", r.base(), a.Position)
-		}
-	}
-	return m
-}
-
-func (s *Server) readBlob(ctx context.Context, id string) (string, error) {
-	rc, err := s.vault.Open(ctx, id)
-	if err != nil {
-		return "", err
-	}
-	defer func() { _ = rc.Close() }() // read-only
-	b, err := io.ReadAll(io.LimitReader(rc, maxBody))
-	return string(b), err
-}
-
-// addAttachments lists the files to download: every part but the inline
-// images the body shows.
-func (s *Server) addAttachments(r *recipientCtx, atts []db.Attachment, v *messageView) error {
-	for _, a := range atts {
-		if a.Inline && a.ContentID != "" && inlineImageTypes[a.ContentType] && v.HTML != "" {
-			continue
-		}
-		name, err := s.vault.OpenField(a.Filename, delivery.FilenameBinding(r.msg.UID, a.Position))
-		if err != nil {
-			return err
-		}
-		v.Attachments = append(v.Attachments, attachmentView{Position: a.Position, Name: string(name),
-			Size: humanize.Bytes(uint64(max(a.Size, 0)))})
-	}
-	return nil
+	return v
 }

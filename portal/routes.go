@@ -34,40 +34,30 @@ func (s *Server) routes() {
 	// Recipient: one external recipient of one message, by the link's
 	// token. Verifying is public; reading needs the recipient session an
 	// SMS or access code starts (the message page, attachments, reply).
-	if s.verify != nil {
-		s.recipientRoutes(e.Group("/m/:token", s.loadRecipient))
-	}
+	s.recipientRoutes(e.Group("/m/:token", s.loadRecipient))
 
 	// Signed-in user: senders (held drafts, address book, message status).
 	// Signing in itself is public (signInRoutes); every other route takes
 	// requireUser (a full session) or, for setting up the second factor
 	// a unit requires, requireEnrolment. Per route, not as a group: a
 	// group at "/" would catch every unknown path.
-	if s.auth != nil {
-		s.signInRoutes(e)
-		s.userRoutes(e)
-	}
+	s.signInRoutes(e)
+	s.userRoutes(e)
 
 	// Admin: the organisation's units, users, locked recipients, policies
 	// and audit log (admin*.go); signed-in admins only (requireAdmin, per
 	// route like the user routes).
-	if s.auth != nil {
-		s.adminRoutes(e)
-	}
+	s.adminRoutes(e)
 
 	// The organisation's address book, its CSV import and export, the
 	// flagged entries and the API keys: admins only (book_admin.go).
-	if s.auth != nil {
-		s.bookRoutes(e)
-	}
+	s.bookRoutes(e)
 
 	// Contact-sync API: the organisation's other systems, by API key
 	// (Authorization: Bearer) only: no session, no CSRF token (checkCSRF
 	// skips requests with a bearer key or without cookies). Answers and
 	// errors are JSON (api_auth.go).
-	if s.store != nil {
-		s.apiRoutes(e.Group(apiPrefix, s.requireAPIKey))
-	}
+	s.apiRoutes(e.Group(apiPrefix, s.requireAPIKey))
 
 	// Development and demo mode only: mail kept instead of sent.
 	if s.dev {

@@ -93,7 +93,8 @@ func TestCSRF(t *testing.T) {
 	noToken := url.Values{"email": {"ann@example.org"}, "password": {"pa55-w0rd"}}
 	wrong := url.Values{"csrf": {strings.Repeat("A", len(token))}, "email": {"ann@example.org"}}
 	forged := []string{"This form has expired"}
-	placeholder := []string{"Signing in is not available yet", `role="alert"`, `value="ann@example.org"`}
+	// Past CSRF, the sign-in itself answers: nobody has this address.
+	refused := []string{"The email address or password is not right.", `role="alert"`, `value="ann@example.org"`}
 	for _, sc := range []scenario{
 		{name: "no cookie, no token", form: noToken, status: http.StatusForbidden, contains: forged},
 		{name: "cookie, no token", cookies: []*http.Cookie{ck}, form: noToken, status: http.StatusForbidden, contains: forged},
@@ -103,19 +104,19 @@ func TestCSRF(t *testing.T) {
 			header: map[string]string{"Sec-Fetch-Site": "cross-site"}, status: http.StatusForbidden, contains: forged},
 		{name: "forged, in Dutch", form: noToken, header: map[string]string{"Accept-Language": "nl"},
 			status: http.StatusForbidden, contains: []string{"Dit formulier is verlopen"}},
-		{name: "cookie and token", cookies: []*http.Cookie{ck}, form: good, status: http.StatusServiceUnavailable,
-			contains: placeholder, absent: []string{"pa55-w0rd"}},
+		{name: "cookie and token", cookies: []*http.Cookie{ck}, form: good, status: http.StatusUnauthorized,
+			contains: refused, absent: []string{"pa55-w0rd"}},
 		{name: "same-origin with token", cookies: []*http.Cookie{ck}, form: good,
-			header: map[string]string{"Sec-Fetch-Site": "same-origin"}, status: http.StatusServiceUnavailable, contains: placeholder},
+			header: map[string]string{"Sec-Fetch-Site": "same-origin"}, status: http.StatusUnauthorized, contains: refused},
 		{name: "token in header", cookies: []*http.Cookie{ck}, form: noToken,
-			header: map[string]string{"X-CSRF-Token": token}, status: http.StatusServiceUnavailable, contains: placeholder},
-		{name: "placeholder in French", cookies: []*http.Cookie{ck}, form: good, header: map[string]string{"Accept-Language": "fr"},
-			status: http.StatusServiceUnavailable, contains: []string{"La connexion n’est pas encore disponible"}},
+			header: map[string]string{"X-CSRF-Token": token}, status: http.StatusUnauthorized, contains: refused},
+		{name: "refused in French", cookies: []*http.Cookie{ck}, form: good, header: map[string]string{"Accept-Language": "fr"},
+			status: http.StatusUnauthorized, contains: []string{"L’adresse e-mail ou le mot de passe est incorrect."}},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
 			sc.method, sc.target = http.MethodPost, "/signin"
 			rec := e.check(t, sc)
-			if sc.status == http.StatusServiceUnavailable && !strings.Contains(rec.Body.String(), `value="`+token+`"`) {
+			if sc.status == http.StatusUnauthorized && !strings.Contains(rec.Body.String(), `value="`+token+`"`) {
 				t.Error("the re-rendered form lost its CSRF token")
 			}
 		})
@@ -149,14 +150,44 @@ func TestCookieSecurity(t *testing.T) {
 }
 
 func TestBadOptions(t *testing.T) {
-	for _, opt := range []Options{
-		{BaseURL: ""},
-		{BaseURL: "localhost:8080"},
-		{BaseURL: "ftp://example.org"},
-		{BaseURL: "https://example.org", TrustedProxies: []netip.Prefix{{}}},
+	good := newEnv(t, nil).opt
+	for name, edit := range map[string]func(*Options){
+		"no base URL":       func(o *Options) { o.BaseURL = "" },
+		"no scheme":         func(o *Options) { o.BaseURL = "localhost:8080" },
+		"ftp":               func(o *Options) { o.BaseURL = "ftp://example.org" },
+		"zero proxy prefix": func(o *Options) { o.TrustedProxies = []netip.Prefix{{}} },
 	} {
+		opt := good
+		opt.Registry = nil // a private one
+		edit(&opt)
 		if _, err := New(opt); err == nil {
-			t.Errorf("New(%+v) accepted", opt)
+			t.Errorf("%s: accepted", name)
 		}
+	}
+}
+
+// TestRequiredServices: every service the routes use is required, and
+// New names the one that is missing.
+func TestRequiredServices(t *testing.T) {
+	good := newEnv(t, nil).opt
+	for name, drop := range map[string]func(*Options){
+		"Store":    func(o *Options) { o.Store = nil },
+		"Verify":   func(o *Options) { o.Verify = nil },
+		"Delivery": func(o *Options) { o.Delivery = nil },
+		"Auth":     func(o *Options) { o.Auth = nil },
+		"Policy":   func(o *Options) { o.Policy = nil },
+		"Receipts": func(o *Options) { o.Receipts = nil },
+	} {
+		opt := good
+		opt.Registry = nil // a private one
+		drop(&opt)
+		_, err := New(opt)
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("without %s: %v", name, err)
+		}
+	}
+	good.Registry = nil
+	if _, err := New(good); err != nil {
+		t.Errorf("with every service: %v", err)
 	}
 }

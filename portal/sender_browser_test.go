@@ -54,21 +54,13 @@ func newSenderSite(t *testing.T) *senderSite {
 	}
 	site := &senderSite{base: "http://localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port), relay: startMailRelay(t)}
 	w := testworld.New(t, nil, site.base)
-	site.w, site.policy = w, policy.New(w.Store)
 	quiet := slog.New(slog.DiscardHandler)
 	queue := &lateQueue{}
-	w.Delivery = delivery.New(delivery.Options{Store: w.Store, Vault: w.Vault, Keys: w.Keys, Jobs: queue, Text: w.Text,
-		BaseURL: site.base, MailFrom: "sluis@zkh.example", Now: w.Clock.Now, Mailer: site.relay.sender("sluis@zkh.example"),
-		Policy: site.policy, Logger: quiet})
-	t.Cleanup(w.Delivery.Close)
+	opt := Options{Logger: quiet, BaseURL: site.base}
+	worldSetup{jobs: queue, mail: site.relay.sender("sluis@zkh.example"), unitPolicy: true, baseURL: site.base}.options(t, w, &opt)
+	site.w, site.policy, site.auth = w, opt.Policy, opt.Auth
 	site.startJobs(t, queue, quiet)
-	site.auth, err = auth.New(auth.Options{Store: w.Store, Vault: w.Vault, Policy: site.policy, Now: w.Clock.Now, Hash: cheapHash,
-		Logger: quiet, RPID: "localhost", RPOrigins: []string{site.base}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(Options{Logger: quiet, Store: w.Store, BaseURL: site.base, Delivery: w.Delivery, Vault: w.Vault,
-		Now: w.Clock.Now, Auth: site.auth, Policy: site.policy})
+	s, err := New(opt)
 	if err != nil {
 		t.Fatal(err)
 	}

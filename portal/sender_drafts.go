@@ -52,15 +52,11 @@ type draftView struct {
 // else's) and its subject.
 func (s *Server) loadDraft(c echo.Context) (db.Message, string, error) {
 	u := currentUser(c)
-	msg, err := s.delivery.SenderDraft(c.Request().Context(), *u, c.Param("uid"))
+	m, err := s.delivery.SenderMessage(c.Request().Context(), *u, c.Param("uid"))
 	if errors.Is(err, db.ErrNotFound) {
 		return db.Message{}, "", echo.NewHTTPError(http.StatusNotFound)
 	}
-	if err != nil {
-		return db.Message{}, "", err
-	}
-	subject, err := s.vault.OpenField(msg.Subject, delivery.SubjectBinding(msg.UID))
-	return msg, string(subject), err
+	return m.Message, m.Subject, err
 }
 
 // showDraft shows a held draft: every recipient with its data and source,

@@ -2,7 +2,6 @@ package portal
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -17,10 +16,8 @@ import (
 	"sluis/db"
 	"sluis/internal/testworld"
 	"sluis/portal/auth"
-	"sluis/portal/delivery"
 	"sluis/portal/policy"
 	"sluis/portal/secret"
-	"sluis/portal/verify"
 )
 
 // senderPassword is every test sender's password.
@@ -80,26 +77,10 @@ func newSenderEnvOn(t *testing.T, store *db.Store) *senderEnv {
 // serves it.
 func portalOver(t *testing.T, w *testworld.World) *senderEnv {
 	t.Helper()
-	pol := policy.New(w.Store)
 	jobs := &jobRecorder{}
-	w.Delivery = delivery.New(delivery.Options{Store: w.Store, Vault: w.Vault, Keys: w.Keys, Jobs: jobs, Text: w.Text,
-		BaseURL: testworld.BaseURL, MailFrom: "sluis@zkh.example", Now: w.Clock.Now, Mailer: &testworld.Mails{}, Policy: pol,
-		Logger: slog.New(slog.DiscardHandler)})
-	t.Cleanup(w.Delivery.Close)
-	v, err := verify.New(verify.Options{Store: w.Store, SMS: w.Texts, CodeKey: w.CodeKey(), Notifier: w.Delivery, Text: w.Text,
-		Now: w.Clock.Now, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := auth.New(auth.Options{Store: w.Store, Vault: w.Vault, Policy: pol, Now: w.Clock.Now, Hash: cheapHash,
-		Logger: slog.New(slog.DiscardHandler), RPID: "localhost", RPOrigins: []string{"http://localhost"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := newEnv(t, func(o *Options) {
-		o.Store, o.Verify, o.Delivery, o.Vault, o.Now, o.Auth, o.Policy = w.Store, v, w.Delivery, w.Vault, w.Clock.Now, a, pol
-	})
-	se := &senderEnv{recipientEnv: &recipientEnv{env: e, w: w, v: v, srv: httptest.NewServer(e.s.Handler())}, auth: a, policy: pol, jobs: jobs}
+	e := newEnv(t, func(o *Options) { worldSetup{jobs: jobs, unitPolicy: true}.options(t, w, o) })
+	se := &senderEnv{recipientEnv: &recipientEnv{env: e, w: w, v: e.opt.Verify, srv: httptest.NewServer(e.s.Handler())},
+		auth: e.opt.Auth, policy: e.opt.Policy, jobs: jobs}
 	t.Cleanup(se.srv.Close)
 	return se
 }

@@ -41,7 +41,7 @@ func (s *Server) when(c echo.Context, t time.Time) string {
 // with its status and when it got there.
 func (s *Server) listMessages(c echo.Context) error {
 	ctx, u := c.Request().Context(), currentUser(c)
-	msgs, err := s.store.SentMessages(ctx, u.OrgID, u.ID, db.SentQuery{Limit: 100})
+	msgs, err := s.delivery.SenderMessages(ctx, *u, db.SentQuery{Limit: 100})
 	if err != nil {
 		return err
 	}
@@ -56,13 +56,9 @@ func (s *Server) listMessages(c echo.Context) error {
 	return c.Render(http.StatusOK, "sender_messages", v)
 }
 
-func (s *Server) sentRow(c echo.Context, m db.Message) (sentRow, error) {
-	subject, err := s.vault.OpenField(m.Subject, delivery.SubjectBinding(m.UID))
-	if err != nil {
-		return sentRow{}, err
-	}
+func (s *Server) sentRow(c echo.Context, m delivery.OwnMessage) (sentRow, error) {
 	rs, err := s.store.RecipientStatuses(c.Request().Context(), m.OrgID, m.ID)
-	return sentRow{UID: m.UID, Subject: string(subject), State: m.State, Created: s.when(c, m.CreatedAt),
+	return sentRow{UID: m.UID, Subject: m.Subject, State: m.State, Created: s.when(c, m.CreatedAt),
 		Held: m.State == db.StateHeld, Recipients: rs}, err
 }
 
@@ -93,11 +89,11 @@ func (s *Server) showSentMessage(c echo.Context) error {
 }
 
 func (s *Server) sentMessagePage(c echo.Context) (sentMessageView, error) {
-	msg, _, err := s.loadDraft(c)
+	msg, subject, err := s.loadDraft(c)
 	if err != nil {
 		return sentMessageView{}, err
 	}
-	row, err := s.sentRow(c, msg)
+	row, err := s.sentRow(c, delivery.OwnMessage{Message: msg, Subject: subject})
 	if err != nil {
 		return sentMessageView{}, err
 	}

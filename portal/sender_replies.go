@@ -2,18 +2,13 @@ package portal
 
 import (
 	"errors"
-	"io"
 	"net/http"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
 	"sluis/db"
 	"sluis/portal/delivery"
 )
-
-// maxReplyShown bounds the reply text read into a page.
-const maxReplyShown = delivery.MaxReplyText + 1024
 
 // replyRow is one reply in a message's status page.
 type replyRow struct {
@@ -53,27 +48,6 @@ type senderReplyView struct {
 	Error                                      *fieldError
 }
 
-// loadReply loads a reply to one of the signed-in sender's messages (404
-// for anyone else's), with its message.
-func (s *Server) loadReply(c echo.Context) (db.Reply, db.Message, error) {
-	ctx, u := c.Request().Context(), currentUser(c)
-	r, err := s.store.ReplyByUID(ctx, u.OrgID, c.Param("uid"))
-	if errors.Is(err, db.ErrNotFound) {
-		return db.Reply{}, db.Message{}, echo.NewHTTPError(http.StatusNotFound)
-	}
-	if err != nil {
-		return db.Reply{}, db.Message{}, err
-	}
-	msg, err := s.store.Message(ctx, u.OrgID, r.MessageID)
-	if err != nil {
-		return db.Reply{}, db.Message{}, err
-	}
-	if msg.SenderID != u.ID {
-		return db.Reply{}, db.Message{}, echo.NewHTTPError(http.StatusNotFound)
-	}
-	return r, msg, nil
-}
-
 // showSenderReply shows a recipient's reply, its text and its files, and
 // the form to answer it.
 func (s *Server) showSenderReply(c echo.Context) error {
@@ -85,26 +59,19 @@ func (s *Server) showSenderReply(c echo.Context) error {
 }
 
 func (s *Server) senderReplyPage(c echo.Context) (senderReplyView, error) {
-	r, msg, err := s.loadReply(c)
+	r, err := s.delivery.ReadReply(c.Request().Context(), *currentUser(c), c.Param("uid"))
+	if errors.Is(err, db.ErrNotFound) {
+		return senderReplyView{}, echo.NewHTTPError(http.StatusNotFound)
+	}
 	if err != nil {
 		return senderReplyView{}, err
 	}
-	ctx := c.Request().Context()
-	rc, err := s.store.Recipient(ctx, msg.OrgID, r.RecipientID)
-	if err != nil {
-		return senderReplyView{}, err
+	v := senderReplyView{baseView: s.base(c, "reply.title"), UID: r.UID, MessageUID: r.MessageUID, Subject: r.Subject,
+		From: r.From, When: s.when(c, r.Received), Text: r.Text}
+	for _, f := range r.Files {
+		v.Files = append(v.Files, replyFile{N: f.Position, Name: f.Name, Size: f.Size})
 	}
-	subject, err := s.vault.OpenField(msg.Subject, delivery.SubjectBinding(msg.UID))
-	if err != nil {
-		return senderReplyView{}, err
-	}
-	v := senderReplyView{baseView: s.base(c, "reply.title"), UID: r.UID, MessageUID: msg.UID, Subject: string(subject),
-		From: rc.Address, When: s.when(c, r.CreatedAt)}
-	if v.Text, err = s.replyText(c, r.TextBlob); err != nil {
-		return senderReplyView{}, err
-	}
-	v.Files, err = s.replyFiles(c, r)
-	return v, err
+	return v, nil
 }
 
 // answerErrors maps the answers delivery refuses to a catalogue key.
@@ -139,55 +106,15 @@ func (s *Server) answerReply(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/messages/"+msg.UID+"?done=sent")
 }
 
-func (s *Server) replyText(c echo.Context, blob string) (string, error) {
-	if blob == "" {
-		return "", nil
-	}
-	rd, err := s.vault.Open(c.Request().Context(), blob)
-	if err != nil {
-		return "", err
-	}
-	b, err := io.ReadAll(io.LimitReader(rd, maxReplyShown))
-	return string(b), errors.Join(err, rd.Close())
-}
-
-func (s *Server) replyFiles(c echo.Context, r db.Reply) ([]replyFile, error) {
-	atts, err := s.store.ReplyAttachments(c.Request().Context(), r.OrgID, r.ID)
-	if err != nil {
-		return nil, err
-	}
-	var out []replyFile
-	for _, a := range atts {
-		name, err := s.vault.OpenField(a.Filename, delivery.ReplyFilenameBinding(r.UID, a.Position))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, replyFile{N: a.Position, Name: string(name), Size: a.Size})
-	}
-	return out, nil
-}
-
 // downloadReplyFile streams one file of a reply, decrypted, as a download.
 func (s *Server) downloadReplyFile(c echo.Context) error {
-	r, _, err := s.loadReply(c)
+	n, err := position(c)
 	if err != nil {
 		return err
 	}
-	n, err := strconv.Atoi(c.Param("n"))
+	f, err := s.delivery.OpenReplyFile(c.Request().Context(), *currentUser(c), c.Param("uid"), n)
 	if err != nil {
-		return echo.NewHTTPError(http.StatusNotFound)
+		return fileError(err)
 	}
-	atts, err := s.store.ReplyAttachments(c.Request().Context(), r.OrgID, r.ID)
-	if err != nil {
-		return err
-	}
-	if n < 0 || n >= len(atts) {
-		return echo.NewHTTPError(http.StatusNotFound)
-	}
-	a := atts[n]
-	name, err := s.vault.OpenField(a.Filename, delivery.ReplyFilenameBinding(r.UID, a.Position))
-	if err != nil {
-		return err
-	}
-	return s.streamBlob(c, db.Attachment{BlobID: a.BlobID, Size: a.Size}, "application/octet-stream", contentDisposition("attachment", string(name)))
+	return s.streamFile(c, f, "application/octet-stream", contentDisposition("attachment", f.Name))
 }

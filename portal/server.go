@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -26,37 +27,46 @@ import (
 	"sluis/portal/i18n"
 	"sluis/portal/policy"
 	"sluis/portal/receipts"
-	"sluis/portal/vault"
 	"sluis/portal/verify"
 	"sluis/views"
 )
 
 // Options are the portal's dependencies and settings, built by cmd/sluis.
+// The services are required: every route table entry relies on them, and
+// New names any that is missing.
 type Options struct {
 	Logger         *slog.Logger                // nil discards
-	Store          *db.Store                   // may be nil until pages need it
 	BaseURL        string                      // where links point, e.g. https://sluis.example.org
 	Dev            bool                        // dev/demo mode: shows the dev outbox
-	Outbox         *devbox.Box                 // may be nil
+	Outbox         *devbox.Box                 // the dev outbox's mail and texts; may be nil
 	Registry       *prometheus.Registry        // nil: a private one, served at /metrics
 	Ready          func(context.Context) error // nil means always ready
 	TrustedProxies []netip.Prefix              // proxies whose X-Forwarded-For is believed
+	Now            func() time.Time            // nil means time.Now
 
-	// The recipient portal (/m/<token>); without Verify its routes are off.
-	Verify   *verify.Service   // recipient checks and sessions
-	Delivery *delivery.Service // replies and the senders' notifications
-	Vault    *vault.Vault      // message bodies and attachments
-	Now      func() time.Time  // nil means time.Now
+	Store    *db.Store         // required
+	Verify   *verify.Service   // required: recipient checks and sessions
+	Delivery *delivery.Service // required: reading, replies, drafts, revocation
+	Auth     *auth.Service     // required: users' sign-in
+	Policy   *policy.Service   // required: units' settings
+	Receipts *receipts.Service // required: the reader's answer to a read-receipt question
+}
 
-	// The senders' side (sign-in, drafts, sent messages, address book);
-	// without Auth sign-in answers "not available" and its routes are off.
-	// It needs Store, Delivery, Vault and Policy too.
-	Auth   *auth.Service
-	Policy *policy.Service
-
-	// Receipts decides and sends read receipts (the reader's question,
-	// automatic receipts); nil turns read receipts off in the pages.
-	Receipts *receipts.Service
+// missing names the required services opt lacks.
+func (opt Options) missing() []string {
+	var out []string
+	for _, d := range []struct {
+		name string
+		set  bool
+	}{
+		{"Store", opt.Store != nil}, {"Verify", opt.Verify != nil}, {"Delivery", opt.Delivery != nil},
+		{"Auth", opt.Auth != nil}, {"Policy", opt.Policy != nil}, {"Receipts", opt.Receipts != nil},
+	} {
+		if !d.set {
+			out = append(out, d.name)
+		}
+	}
+	return out
 }
 
 // Server is the portal's HTTP side.
@@ -76,7 +86,6 @@ type Server struct {
 	httpsBase     bool
 	verify        *verify.Service
 	delivery      *delivery.Service
-	vault         *vault.Vault
 	now           func() time.Time
 	auth          *auth.Service
 	policy        *policy.Service
@@ -90,9 +99,12 @@ func New(opt Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if m := opt.missing(); len(m) > 0 {
+		return nil, fmt.Errorf("the portal needs %s (portal.Options)", strings.Join(m, ", "))
+	}
 	s := &Server{
-		log: opt.Logger, store: opt.Store, outbox: opt.Outbox, ready: opt.Ready, dev: opt.Dev,
-		verify: opt.Verify, delivery: opt.Delivery, vault: opt.Vault, now: opt.Now,
+		log: opt.Logger, store: opt.Store, outbox: opt.Outbox, ready: opt.Ready, dev: opt.Dev, now: opt.Now,
+		verify: opt.Verify, delivery: opt.Delivery, auth: opt.Auth, policy: opt.Policy, receipts: opt.Receipts,
 		httpsBase:     base.Scheme == "https",
 		secureCookies: base.Scheme == "https" || !isLoopbackHost(base.Hostname()),
 	}
@@ -101,13 +113,6 @@ func New(opt Options) (*Server, error) {
 	}
 	if s.now == nil {
 		s.now = time.Now
-	}
-	if s.verify != nil && (s.store == nil || s.delivery == nil || s.vault == nil) {
-		return nil, errors.New("the recipient portal needs the store, delivery and the vault")
-	}
-	s.auth, s.policy, s.receipts = opt.Auth, opt.Policy, opt.Receipts
-	if s.auth != nil && (s.store == nil || s.delivery == nil || s.vault == nil || s.policy == nil) {
-		return nil, errors.New("the senders' pages need the store, delivery, the vault and the policy")
 	}
 	if s.i18n, err = i18n.New(); err != nil {
 		return nil, err

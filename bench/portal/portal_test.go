@@ -27,6 +27,10 @@ import (
 
 	"sluis/internal/testworld"
 	"sluis/portal"
+	"sluis/portal/auth"
+	"sluis/portal/delivery"
+	"sluis/portal/policy"
+	"sluis/portal/receipts"
 	"sluis/portal/verify"
 )
 
@@ -61,13 +65,25 @@ var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 // session.
 func verifiedReader(b *testing.B) (string, *http.Client) {
 	w := testworld.New(b, nil, "")
+	quiet := slog.New(slog.DiscardHandler)
+	pol := policy.New(w.Store)
+	rcpt := receipts.New(receipts.Options{Store: w.Store, Policy: pol, Jobs: w.Jobs, Mailer: &testworld.Mails{}, Vault: w.Vault,
+		Text: w.Text, MailFrom: "sluis@zkh.example", BaseURL: testworld.BaseURL, Now: w.Clock.Now, Logger: quiet})
+	w.Delivery = delivery.New(delivery.Options{Store: w.Store, Vault: w.Vault, Keys: w.Keys, Jobs: w.Jobs, Text: w.Text,
+		BaseURL: testworld.BaseURL, MailFrom: "sluis@zkh.example", Now: w.Clock.Now, Mailer: &testworld.Mails{},
+		Policy: pol, Receipts: rcpt, Logger: quiet})
+	b.Cleanup(w.Delivery.Close)
 	v, err := verify.New(verify.Options{Store: w.Store, SMS: w.Texts, CodeKey: w.CodeKey(), Notifier: w.Delivery,
-		Text: w.Text, Logger: slog.New(slog.DiscardHandler), Now: w.Clock.Now})
+		Text: w.Text, Logger: quiet, Now: w.Clock.Now})
 	if err != nil {
 		b.Fatal(err)
 	}
-	s, err := portal.New(portal.Options{BaseURL: testworld.BaseURL, Store: w.Store, Verify: v, Delivery: w.Delivery, Vault: w.Vault,
-		Now: w.Clock.Now})
+	a, err := auth.New(auth.Options{Store: w.Store, Vault: w.Vault, Policy: pol, Logger: quiet, Now: w.Clock.Now})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := portal.New(portal.Options{BaseURL: testworld.BaseURL, Store: w.Store, Verify: v, Delivery: w.Delivery,
+		Auth: a, Policy: pol, Receipts: rcpt, Now: w.Clock.Now})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -124,7 +124,7 @@ func (p *parts) web(c *config, opt serveOptions, log *slog.Logger) (*http.Server
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	popt := portal.Options{Logger: log, Store: p.store, BaseURL: c.BaseURL, Dev: opt.dev, Registry: reg,
-		Ready: p.ready(), TrustedProxies: proxies, Verify: p.verify, Delivery: p.delivery, Vault: p.vault,
+		Ready: p.ready(), TrustedProxies: proxies, Verify: p.verify, Delivery: p.delivery,
 		Auth: p.auth, Policy: p.policy, Receipts: p.receipts}
 	if opt.dev {
 		popt.Outbox = p.outbox

@@ -76,14 +76,15 @@ func build(c *config, store *db.Store, blobs vault.BlobStore, log *slog.Logger) 
 	workers := river.NewWorkers()
 	late := &lateJobs{}
 	p.policy = policy.New(store)
-	p.delivery = delivery.New(delivery.Options{Store: store, Vault: p.vault, Blobs: blobs, Keys: p.keys, Jobs: late,
-		Mailer: p.mail, MailFrom: mailFrom, Text: p.text, Logger: log, BaseURL: c.BaseURL, Policy: p.policy})
-	if err := p.delivery.AddWorkers(workers); err != nil {
-		return nil, err
-	}
 	p.receipts = receipts.New(receipts.Options{Store: store, Policy: p.policy, Jobs: late, Mailer: p.mail, Vault: p.vault,
 		Text: p.text, MailFrom: mailFrom, BaseURL: c.BaseURL, Logger: log})
 	if err := p.receipts.AddWorkers(workers); err != nil {
+		return nil, err
+	}
+	p.delivery = delivery.New(delivery.Options{Store: store, Vault: p.vault, Blobs: blobs, Keys: p.keys, Jobs: late,
+		Mailer: p.mail, MailFrom: mailFrom, Text: p.text, Logger: log, BaseURL: c.BaseURL, Policy: p.policy,
+		Receipts: p.receipts})
+	if err := p.delivery.AddWorkers(workers); err != nil {
 		return nil, err
 	}
 	p.jobs, err = jobs.New(store, jobs.Options{Workers: workers, Logger: log,

@@ -46,7 +46,7 @@ func (s *Service) Answer(ctx context.Context, in AnswerInput) (db.Message, error
 	if err != nil {
 		return db.Message{}, err
 	}
-	subject, err := s.opt.Vault.OpenField(orig.Subject, SubjectBinding(orig.UID))
+	subject, err := s.subject(orig)
 	if err != nil {
 		return db.Message{}, err
 	}
@@ -55,7 +55,7 @@ func (s *Service) Answer(ctx context.Context, in AnswerInput) (db.Message, error
 		return db.Message{}, err
 	}
 	msg := mime.Compose(mime.Written{From: mime.Address{Addr: in.Sender.Email}, To: []mime.Address{{Addr: rc.Address}},
-		Subject: answerSubject(string(subject)), Text: in.Text, InReplyTo: orig.HeaderMessageID})
+		Subject: answerSubject(subject), Text: in.Text, InReplyTo: orig.HeaderMessageID})
 	inc := &Incoming{User: in.Sender, Rcpts: []string{rc.Address}, Size: int64(len(in.Text)), Message: msg}
 	pol, err := s.unitSettings(ctx, in.Sender)
 	if err != nil {
@@ -76,16 +76,9 @@ func (s *Service) Answer(ctx context.Context, in AnswerInput) (db.Message, error
 // answered loads the reply's message and recipient, checking that the
 // message is the sender's and that the recipient can still be verified.
 func (s *Service) answered(ctx context.Context, sender db.User, replyUID string) (db.Message, db.Recipient, error) {
-	r, err := s.opt.Store.ReplyByUID(ctx, sender.OrgID, replyUID)
+	r, msg, err := s.ownReply(ctx, sender, replyUID)
 	if err != nil {
 		return db.Message{}, db.Recipient{}, err
-	}
-	msg, err := s.opt.Store.Message(ctx, sender.OrgID, r.MessageID)
-	if err != nil {
-		return db.Message{}, db.Recipient{}, err
-	}
-	if msg.SenderID != sender.ID {
-		return db.Message{}, db.Recipient{}, fmt.Errorf("reply %s: %w", replyUID, db.ErrNotFound)
 	}
 	rc, err := s.opt.Store.Recipient(ctx, sender.OrgID, r.RecipientID)
 	if err != nil {

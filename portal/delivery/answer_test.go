@@ -47,7 +47,7 @@ func TestAnswerIsANewReleasedMessageToTheRecipient(t *testing.T) {
 	if got.ID == orig.ID || got.State != db.StateReleased || got.SenderID != f.sender.ID || got.HeaderMessageID != "" {
 		t.Errorf("the answer: %+v", got)
 	}
-	subject, err := f.vault.OpenField(got.Subject, SubjectBinding(got.UID))
+	subject, err := f.vault.OpenField(got.Subject, subjectBinding(got.UID))
 	if err != nil || string(subject) != "Re: Dossier 12" {
 		t.Errorf("subject %q, %v", subject, err)
 	}

@@ -1,6 +1,8 @@
 // Package delivery is the heart of Sluis: it turns a submitted message into
-// a held draft or a released message, and notifies the people involved. It
-// knows nothing of HTTP or SMTP.
+// a held draft or a released message, notifies the people involved, and
+// opens stored messages, files and replies to the people who may read
+// them (read*.go). It alone seals and opens the fields the database keeps
+// encrypted (sealed.go). It knows nothing of HTTP or SMTP.
 //
 // The guarantee it keeps: a message is stored (encrypted blobs fsynced,
 // then one database transaction with its recipients and the jobs that will
@@ -47,6 +49,9 @@ type Options struct {
 	// Policy gives each unit's draft retention and whether its users may
 	// send from the web app; nil means DraftTTL and yes.
 	Policy *policy.Service
+	// Receipts is asked when a recipient views a message (Read); nil
+	// means no read receipts.
+	Receipts ReceiptRule
 }
 
 // Service submits, holds and releases messages.

@@ -200,7 +200,7 @@ func TestStoredContentIsEncrypted(t *testing.T) {
 	if strings.Contains(string(m.Subject), "Jansen") {
 		t.Error("subject stored in clear")
 	}
-	subject, err := f.vault.OpenField(m.Subject, SubjectBinding(m.UID))
+	subject, err := f.vault.OpenField(m.Subject, subjectBinding(m.UID))
 	if err != nil || string(subject) != msg.Subject {
 		t.Errorf("subject = %q, %v", subject, err)
 	}

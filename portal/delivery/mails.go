@@ -84,7 +84,7 @@ func (s *Service) heldMail(ctx context.Context, msg db.Message) (*mailer.Message
 	if err != nil {
 		return nil, err
 	}
-	subject, err := s.opt.Vault.OpenField(msg.Subject, SubjectBinding(msg.UID))
+	subject, err := s.subject(msg)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +94,7 @@ func (s *Service) heldMail(ctx context.Context, msg db.Message) (*mailer.Message
 	}
 	lang := sender.Language
 	v := mailView{Lang: lang, URL: s.DraftURL(msg.UID), Data: map[string]any{
-		"Subject": oneLine(string(subject)), "Org": org.Name, "Expires": formatDate(msg.ExpiresAt, lang)}}
+		"Subject": oneLine(subject), "Org": org.Name, "Expires": formatDate(msg.ExpiresAt, lang)}}
 	for _, rc := range rcpts {
 		if rc.Problem != "" {
 			v.Recipients = append(v.Recipients, heldRecipient{rc.Address, s.opt.Text.T(lang, "problem."+rc.Problem, nil)})

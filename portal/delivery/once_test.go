@@ -19,9 +19,9 @@ import (
 	"sluis/db"
 	"sluis/db/dbtest"
 	"sluis/portal/i18n"
-	"sluis/portal/mime"
 	"sluis/portal/jobs"
 	"sluis/portal/mailer"
+	"sluis/portal/mime"
 	"sluis/portal/vault"
 )
 

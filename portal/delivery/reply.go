@@ -122,7 +122,7 @@ func (s *Service) storeReply(ctx context.Context, nr *db.NewReply, in ReplyInput
 		}
 		*blobs = append(*blobs, id)
 		name := CleanFilename(f.Name)
-		sealed, err := s.opt.Vault.SealField([]byte(name), ReplyFilenameBinding(nr.Reply.UID, i))
+		sealed, err := s.opt.Vault.SealField([]byte(name), replyFilenameBinding(nr.Reply.UID, i))
 		if err != nil {
 			return err
 		}
@@ -131,11 +131,6 @@ func (s *Service) storeReply(ctx context.Context, nr *db.NewReply, in ReplyInput
 		nr.Reply.Size += size
 	}
 	return nil
-}
-
-// ReplyFilenameBinding is the sealed-field binding of a reply file's name.
-func ReplyFilenameBinding(uid string, i int) string {
-	return fmt.Sprintf("reply %s attachment %d name", uid, i)
 }
 
 // CleanFilename keeps the last path element of a name a browser sent,
@@ -257,12 +252,12 @@ func (s *Service) senderMail(ctx context.Context, a NotifySenderArgs) (*mailer.M
 	if err != nil {
 		return nil, err
 	}
-	subject, err := s.opt.Vault.OpenField(msg.Subject, SubjectBinding(msg.UID))
+	subject, err := s.subject(msg)
 	if err != nil {
 		return nil, err
 	}
 	lang := sender.Language
-	v := mailView{Lang: lang, Data: map[string]any{"Recipient": rc.Address, "Subject": oneLine(string(subject)),
+	v := mailView{Lang: lang, Data: map[string]any{"Recipient": rc.Address, "Subject": oneLine(subject),
 		"Org": org.Name, "Sent": formatDate(msg.CreatedAt, lang)}}
 	if a.Event == EventReply {
 		r, err := s.opt.Store.Reply(ctx, a.OrgID, a.ReplyID)

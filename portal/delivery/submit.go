@@ -114,7 +114,7 @@ func (s *Service) newMessage(ctx context.Context, org db.Org, in *Incoming, rcpt
 	if len(in.Message.DispositionNotificationTo) > 0 {
 		m.ReceiptTo = in.Message.DispositionNotificationTo[0].Addr
 	}
-	if m.Subject, err = s.opt.Vault.SealField([]byte(in.Message.Subject), SubjectBinding(uid)); err != nil {
+	if m.Subject, err = s.opt.Vault.SealField([]byte(in.Message.Subject), subjectBinding(uid)); err != nil {
 		return nil, nil, err
 	}
 	var blobs []string
@@ -135,7 +135,7 @@ func (s *Service) newMessage(ctx context.Context, org db.Org, in *Incoming, rcpt
 
 func (s *Service) finishRows(nm *db.NewMessage, atts []mime.Attachment, now time.Time) error {
 	for i, a := range atts {
-		name, err := s.opt.Vault.SealField([]byte(a.Filename), FilenameBinding(nm.Message.UID, i))
+		name, err := s.opt.Vault.SealField([]byte(a.Filename), filenameBinding(nm.Message.UID, i))
 		if err != nil {
 			return err
 		}
@@ -196,12 +196,4 @@ func (s *Service) deleteBlobs(ids []string) {
 			s.opt.Logger.Warn("removing a blob of a failed submission", "err", err)
 		}
 	}
-}
-
-// SubjectBinding is the sealed-field binding of a message's subject.
-func SubjectBinding(uid string) string { return "message " + uid + " subject" }
-
-// FilenameBinding is the sealed-field binding of an attachment's file name.
-func FilenameBinding(uid string, i int) string {
-	return fmt.Sprintf("message %s attachment %d name", uid, i)
 }

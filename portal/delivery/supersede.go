@@ -37,8 +37,8 @@ func (s *Service) supersedeDrafts(ctx context.Context, nm *db.NewMessage, subjec
 }
 
 func (s *Service) sameDraft(ctx context.Context, d db.Message, subject string, want []string) bool {
-	subj, err := s.opt.Vault.OpenField(d.Subject, SubjectBinding(d.UID))
-	if err != nil || string(subj) != subject {
+	subj, err := s.subject(d)
+	if err != nil || subj != subject {
 		return false
 	}
 	rcpts, err := s.opt.Store.Recipients(ctx, d.OrgID, d.ID)

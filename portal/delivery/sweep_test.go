@@ -9,8 +9,8 @@ import (
 	"github.com/riverqueue/river"
 
 	"sluis/db"
-	"sluis/portal/mime"
 	"sluis/portal/jobs"
+	"sluis/portal/mime"
 	"sluis/portal/vault"
 )
 

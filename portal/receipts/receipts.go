@@ -30,7 +30,7 @@ type Options struct {
 	Policy   *policy.Service
 	Jobs     delivery.Enqueuer
 	Mailer   mailer.Sender
-	Vault    *vault.Vault // opens the subject for the notification; nil leaves it out
+	Vault    *vault.Vault // the subject for the notification, opened through delivery; nil leaves it out
 	Text     *i18n.Bundle // the human-readable part
 	MailFrom string       // Sluis's own address
 	BaseURL  string       // the portal's URL; its host names Sluis in Reporting-UA
@@ -40,6 +40,9 @@ type Options struct {
 
 // Service decides, records and sends read receipts.
 type Service struct{ opt Options }
+
+// Reading a message asks the rule through delivery.
+var _ delivery.ReceiptRule = (*Service)(nil)
 
 // New returns a Service.
 func New(opt Options) *Service {
@@ -239,11 +242,9 @@ func (s *Service) notification(ctx context.Context, rr db.ReadReceipt) ([]byte, 
 	}
 	subject := ""
 	if s.opt.Vault != nil {
-		b, err := s.opt.Vault.OpenField(msg.Subject, delivery.SubjectBinding(msg.UID))
-		if err != nil {
+		if subject, err = delivery.OpenSubject(s.opt.Vault, msg); err != nil {
 			return nil, err
 		}
-		subject = string(b)
 	}
 	data := map[string]any{"Reader": rc.Address, "Subject": subject, "Date": i18n.DateTime(lang, rr.DecidedAt)}
 	return Build(MDN{

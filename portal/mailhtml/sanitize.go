@@ -1,4 +1,4 @@
-package portal
+package mailhtml
 
 import (
 	"html/template"
@@ -9,21 +9,9 @@ import (
 	"golang.org/x/net/html"
 )
 
-// Mail bodies are untrusted: anyone can mail a sender, and the sender's
-// mail is shown here on our origin. Defence in three layers:
-//
-//  1. bluemonday's user-content policy keeps only inert markup: no
-//     script, style, form, meta, base, object, svg or event handler; link
-//     targets only http, https and mailto (cid for images).
-//  2. A second pass rewrites every image: cid: images point at this
-//     session's inline parts, remote images are dropped unless the person
-//     asked to see them, and anything else that could load is removed.
-//  3. The page's CSP forbids scripts without our nonce, inline styles,
-//     and (unless images were asked for) any remote load.
-
-// mailPolicy is the sanitizer; bluemonday policies are safe for concurrent
+// policy is the sanitizer; bluemonday policies are safe for concurrent
 // use once built.
-var mailPolicy = func() *bluemonday.Policy {
+var policy = func() *bluemonday.Policy {
 	p := bluemonday.UGCPolicy()
 	p.AllowURLSchemes("http", "https", "mailto", "cid")
 	p.AllowRelativeURLs(false)
@@ -33,16 +21,24 @@ var mailPolicy = func() *bluemonday.Policy {
 	return p
 }()
 
-// renderedBody is a sanitized HTML body and what was held back.
-type renderedBody struct {
+// Options say how a body is shown.
+type Options struct {
+	// Inline maps the Content-IDs of the message's inline images to the
+	// URLs they are served at; a cid: image not in it is dropped.
+	Inline map[string]string
+	// RemoteImages keeps http(s) images: the reader asked to see them.
+	RemoteImages bool
+}
+
+// Body is a sanitized HTML body and what was held back.
+type Body struct {
 	HTML    template.HTML
 	Blocked int // remote images not loaded
 }
 
-// sanitizeMail cleans an HTML body. cid maps Content-IDs to URLs of
-// inline parts; remote images stay only when showImages.
-func sanitizeMail(body string, cid map[string]string, showImages bool) renderedBody {
-	clean := mailPolicy.Sanitize(body)
+// Sanitize cleans an HTML body for showing (see the package comment).
+func Sanitize(body string, opt Options) Body {
+	clean := policy.Sanitize(body)
 	var out strings.Builder
 	out.Grow(len(clean))
 	z := html.NewTokenizer(strings.NewReader(clean))
@@ -57,18 +53,18 @@ func sanitizeMail(body string, cid map[string]string, showImages bool) renderedB
 			continue
 		}
 		tok := z.Token()
-		tok.Attr, blocked = rewriteAttrs(tok.Data, tok.Attr, cid, showImages, blocked)
+		tok.Attr, blocked = rewriteAttrs(tok.Data, tok.Attr, opt, blocked)
 		out.WriteString(tok.String())
 	}
 	// The sanitizer's output is well-formed and the pass above only
-	// removes or replaces attributes with our own URLs.
-	return renderedBody{HTML: template.HTML(out.String()), Blocked: blocked} //nolint:gosec // sanitized above
+	// removes or replaces attributes with the caller's URLs.
+	return Body{HTML: template.HTML(out.String()), Blocked: blocked} //nolint:gosec // sanitized above
 }
 
 // loadingAttrs are attributes that make a browser fetch something.
 var loadingAttrs = map[string]bool{"srcset": true, "poster": true, "background": true, "lowsrc": true, "dynsrc": true, "longdesc": true}
 
-func rewriteAttrs(tag string, attrs []html.Attribute, cid map[string]string, showImages bool, blocked int) ([]html.Attribute, int) {
+func rewriteAttrs(tag string, attrs []html.Attribute, opt Options, blocked int) ([]html.Attribute, int) {
 	out := attrs[:0]
 	for _, a := range attrs {
 		key := strings.ToLower(a.Key)
@@ -80,7 +76,7 @@ func rewriteAttrs(tag string, attrs []html.Attribute, cid map[string]string, sho
 		case key == "src" && tag != "img":
 			continue
 		case key == "src":
-			src, ok := imageSource(a.Val, cid, showImages)
+			src, ok := imageSource(a.Val, opt)
 			if !ok {
 				blocked += remote(a.Val)
 				continue
@@ -93,15 +89,15 @@ func rewriteAttrs(tag string, attrs []html.Attribute, cid map[string]string, sho
 }
 
 // imageSource decides where an image may load from.
-func imageSource(src string, cid map[string]string, showImages bool) (string, bool) {
+func imageSource(src string, opt Options) (string, bool) {
 	v := strings.TrimSpace(src)
 	lower := strings.ToLower(v)
 	switch {
 	case strings.HasPrefix(lower, "cid:"):
-		u, ok := cid[strings.Trim(v[4:], "<>")]
+		u, ok := opt.Inline[strings.Trim(v[4:], "<>")]
 		return u, ok
 	case strings.HasPrefix(lower, "https://") || strings.HasPrefix(lower, "http://"):
-		return v, showImages
+		return v, opt.RemoteImages
 	}
 	return "", false
 }
@@ -117,9 +113,9 @@ func remote(src string) int {
 // linkPattern finds web addresses in plain text.
 var linkPattern = regexp.MustCompile(`https?://[^\s<>"]+`)
 
-// textToHTML escapes a plain-text body and makes its web addresses
-// clickable; line breaks are kept by the page's CSS (white-space: pre-wrap).
-func textToHTML(body string) template.HTML {
+// Text escapes a plain-text body and makes its web addresses clickable;
+// line breaks are kept by the page's CSS (white-space: pre-wrap).
+func Text(body string) template.HTML {
 	var b strings.Builder
 	b.Grow(len(body) + len(body)/8)
 	last := 0
