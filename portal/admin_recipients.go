@@ -41,9 +41,6 @@ func (s *Server) unlockRecipient(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if s.verify == nil {
-		return echo.NewHTTPError(http.StatusNotFound)
-	}
 	err = s.verify.Unlock(c.Request().Context(), currentUser(c).OrgID, id)
 	if aerr := s.audit(c, "recipient.unlock", "recipient:"+strconv.FormatInt(id, 10), "locked", "unlocked", err); aerr != nil {
 		return aerr

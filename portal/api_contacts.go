@@ -15,14 +15,6 @@ import (
 	"sluis/portal/contacts"
 )
 
-// apiRoutes are the contact-sync API's routes; g carries requireAPIKey.
-func (s *Server) apiRoutes(g *echo.Group) {
-	g.GET("/contacts", s.apiListContacts)
-	g.GET("/contacts/:email", s.apiGetContact)
-	g.PUT("/contacts/:email", s.apiPutContact)
-	g.DELETE("/contacts/:email", s.apiDeleteContact)
-}
-
 // apiContact is an entry as the API shows it: never the access code or
 // its hash, only whether there is one.
 type apiContact struct {

@@ -79,7 +79,7 @@ func (s *Server) createAPIKey(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		ev := adminAudit(c, "apikey.create", "api-key:"+strconv.FormatInt(k.ID, 10))
+		ev := s.auditEvent(c, "apikey.create", "api-key:"+strconv.FormatInt(k.ID, 10))
 		ev.After = k.Name
 		return tx.AppendAudit(ctx, ev)
 	})
@@ -106,7 +106,7 @@ func (s *Server) revokeAPIKey(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		ev := adminAudit(c, "apikey.revoke", "api-key:"+strconv.FormatInt(k.ID, 10))
+		ev := s.auditEvent(c, "apikey.revoke", "api-key:"+strconv.FormatInt(k.ID, 10))
 		ev.Before = k.Name
 		return tx.AppendAudit(ctx, ev)
 	})

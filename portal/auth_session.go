@@ -39,7 +39,7 @@ func (s *Server) sessionToken(c echo.Context) string {
 // and the user when the session is fully signed in.
 func (s *Server) loadUser(c echo.Context) error {
 	token := s.sessionToken(c)
-	if s.auth == nil || token == "" || noCookies(routeOf(c)) {
+	if token == "" || noCookies(routeOf(c)) {
 		return nil
 	}
 	sess, err := s.auth.Session(c.Request().Context(), token)

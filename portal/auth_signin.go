@@ -82,10 +82,6 @@ func (s *Server) signInError(c echo.Context, err error) (int, string, bool) {
 func (s *Server) signIn(c echo.Context) error {
 	form := readSignInForm(c)
 	v := s.signInPage(c, form.Email, form.Next)
-	if s.auth == nil {
-		v.Flash = s.errorFlash(c, "signin.unavailable")
-		return c.Render(http.StatusServiceUnavailable, "signin", v)
-	}
 	in, err := s.auth.SignInPassword(c.Request().Context(), form.Email, form.Password, c.RealIP(), s.sessionToken(c))
 	if aerr := s.auditSignIn(c, "signin", form.Email, in, err); aerr != nil {
 		return aerr

@@ -67,7 +67,7 @@ func (s *Server) dismissBookFlag(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		ev := adminAudit(c, "book.flag.dismiss", "contact:"+f.Email)
+		ev := s.auditEvent(c, "book.flag.dismiss", "contact:"+f.Email)
 		ev.Detail = f.Field + ": " + strings.Join(f.Sources, ", ")
 		return tx.AppendAudit(ctx, ev)
 	})

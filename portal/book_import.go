@@ -66,7 +66,7 @@ func (s *Server) importBook(c echo.Context) error {
 		return err
 	}
 	im := &contacts.Importer{Store: s.store, Hash: secret.Hash, Verify: secret.Verify}
-	ev := adminAudit(c, "book.import", "book")
+	ev := s.auditEvent(c, "book.import", "book")
 	rep, err := im.Import(ctx, orgBookOf(c), f, contacts.Options{Region: org.Country, DryRun: v.DryRun,
 		Change: adminChange(u, db.SourceImport), Audit: &ev})
 	var fe *contacts.FileError
@@ -94,7 +94,7 @@ var exportColumns = []string{"email_address", "full_name", "phone_number", "acce
 // exportBook streams the organisation's book as CSV, in pages of 1,000.
 func (s *Server) exportBook(c echo.Context) error {
 	ctx, book := c.Request().Context(), orgBookOf(c)
-	if err := s.store.AppendAudit(ctx, adminAudit(c, "book.export", "book")); err != nil {
+	if err := s.store.AppendAudit(ctx, s.auditEvent(c, "book.export", "book")); err != nil {
 		return err
 	}
 	h := c.Response().Header()

@@ -198,7 +198,7 @@ func (s *Server) putBookEntry(c echo.Context, e contacts.Entry, region string) (
 		if saved, out, err = tx.PutContact(ctx, book, ck.Input, adminChange(u, db.SourceManual)); err != nil || out == db.Unchanged {
 			return err
 		}
-		ev := adminAudit(c, "book.entry."+map[db.Outcome]string{db.Created: "create", db.Updated: "update"}[out], "contact:"+saved.Email)
+		ev := s.auditEvent(c, "book.entry."+map[db.Outcome]string{db.Created: "create", db.Updated: "update"}[out], "contact:"+saved.Email)
 		return tx.AppendAudit(ctx, ev)
 	})
 	return saved, storeRefusal(err)
@@ -240,7 +240,7 @@ func (s *Server) deleteBookEntry(c echo.Context) error {
 		if err := tx.DeleteContact(ctx, orgBookOf(c), ct, adminChange(u, db.SourceManual)); err != nil {
 			return err
 		}
-		return tx.AppendAudit(ctx, adminAudit(c, "book.entry.delete", "contact:"+ct.Email))
+		return tx.AppendAudit(ctx, s.auditEvent(c, "book.entry.delete", "contact:"+ct.Email))
 	})
 	if errors.Is(err, db.ErrNotFound) {
 		return echo.NewHTTPError(http.StatusNotFound)

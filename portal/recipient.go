@@ -3,7 +3,6 @@ package portal
 import (
 	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -25,8 +24,6 @@ const (
 	keyRecipient      = "sluis.recipient"
 	recipientCookie   = "rsession"
 	tokenLen          = 43 // 32 bytes, unpadded base64url
-	maxFormBody       = 1 << 20
-	maxReplyBody      = 26 << 20 // 25 MB of files and the form around them
 	replyRoute        = "/m/:token/reply"
 	recipientRootPath = "/m/"
 )
@@ -125,28 +122,4 @@ func (s *Server) setRecipientCookie(c echo.Context, r *recipientCtx, value strin
 // redirectLanding answers a GET of a form's address with the landing page.
 func (s *Server) redirectLanding(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, recipientOf(c).base())
-}
-
-// bodyLimits are the routes whose bodies may exceed maxFormBody.
-var bodyLimits = map[string]int64{replyRoute: maxReplyBody, bookImportRoute: maxBookImport}
-
-// limitBody refuses request bodies larger than the route takes: replies
-// carry files, every other form is small. A declared length over the
-// limit is refused unread; a body that grows past it fails while read.
-func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		req := c.Request()
-		if safeMethod(req.Method) {
-			return next(c)
-		}
-		limit, ok := bodyLimits[routeOf(c)]
-		if !ok {
-			limit = maxFormBody
-		}
-		if req.ContentLength > limit {
-			return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "body of "+strconv.FormatInt(req.ContentLength, 10)+" bytes")
-		}
-		req.Body = http.MaxBytesReader(c.Response(), req.Body, limit)
-		return next(c)
-	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/dustin/go-humanize"
 	"github.com/labstack/echo/v4"
 
+	"sluis/db"
 	"sluis/portal/delivery"
 )
 
@@ -47,10 +48,12 @@ func (s *Server) showMessage(c echo.Context) error {
 	showImages := c.QueryParam("images") == "1"
 	m, err := s.delivery.Read(c.Request().Context(), delivery.ReadRequest{OrgID: r.rc.OrgID, RecipientID: r.rc.ID,
 		RemoteImages: showImages, InlineURL: r.inlineURL})
-	if errors.Is(err, delivery.ErrClosed) {
+	switch {
+	case errors.Is(err, delivery.ErrClosed):
 		return s.showClosed(c, r) // closed since the request began
-	}
-	if err != nil {
+	case errors.Is(err, db.ErrNotFound):
+		return s.showGone(c)
+	case err != nil:
 		return err
 	}
 	v := s.messagePage(c, r, m)

@@ -12,12 +12,6 @@ import (
 	"sluis/portal/verify"
 )
 
-// fieldError is a form error: the message and the id of the field it is
-// about, which the page links to and marks invalid.
-type fieldError struct {
-	Field, Text string
-}
-
 // landingView is the verification page.
 type landingView struct {
 	baseView

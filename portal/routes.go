@@ -2,7 +2,12 @@ package portal
 
 import "github.com/labstack/echo/v4"
 
-// routes is the one route table, grouped by who may call each route.
+// routes is the one route table: every URL the portal answers, grouped by
+// who may call it. To find a page's code, find its URL here and follow the
+// handler's name; handlers live in files named after their audience and
+// feature (recipient_*.go, sender_*.go, auth_*.go, admin_*.go, book_*.go,
+// api_*.go), and what they share in files named after what it is
+// (forms.go, format.go, audit.go, limits.go, render.go, errors.go).
 //
 // Every request, matched or not, passes the middleware in this order:
 //
@@ -12,54 +17,55 @@ import "github.com/labstack/echo/v4"
 // errors itself so that the status it logs and counts is the one sent;
 // limitBody precedes everything that reads a form (CSRF does), so an
 // oversized upload is refused unread; checkCSRF runs after the session so
-// a later session rotation can bind tokens to it. Groups that need a session or a role add their guard
-// (auth) as group middleware, after CSRF.
+// that tokens are bound to it. Routes that need a session or a role add
+// their guard (requireRecipientSession, requireUser, requireAdmin,
+// requireAPIKey) after CSRF.
 func (s *Server) routes() {
 	e := s.e
 	e.Use(s.recoverPanic, s.logRequest, s.secureHeaders, s.limitBody, s.loadSession, s.chooseLanguage, s.checkCSRF)
 
-	// Public: anyone, signed in or not.
+	// Public: anyone, signed in or not (pages.go, auth_signin.go).
 	e.GET("/", redirectHome)
 	e.GET("/signin", s.showSignIn)
 	e.POST("/signin", s.signIn)
 	e.GET("/about", s.showAbout)
 	e.GET(assetRoute, s.serveAsset)
 
-	// Operations: probes and metrics, for the orchestrator and Prometheus.
-	// No cookies, logged at debug level (see quietRoute).
+	// Operations: probes and metrics, for the orchestrator and Prometheus
+	// (ops.go). No cookies, logged at debug level (see quietRoute).
 	e.GET("/healthz", s.showHealth)
 	e.GET("/readyz", s.showReadiness)
 	e.GET("/metrics", s.showMetrics)
 
 	// Recipient: one external recipient of one message, by the link's
-	// token. Verifying is public; reading needs the recipient session an
-	// SMS or access code starts (the message page, attachments, reply).
+	// token (recipient_*.go). Verifying is public; reading needs the
+	// recipient session an SMS or access code starts.
 	s.recipientRoutes(e.Group("/m/:token", s.loadRecipient))
 
-	// Signed-in user: senders (held drafts, address book, message status).
-	// Signing in itself is public (signInRoutes); every other route takes
-	// requireUser (a full session) or, for setting up the second factor
-	// a unit requires, requireEnrolment. Per route, not as a group: a
-	// group at "/" would catch every unknown path.
+	// Signing in (auth_*.go): the steps after the password, and enrolling
+	// the second factor a unit requires.
 	s.signInRoutes(e)
+
+	// Signed-in user: senders' held drafts, sent messages, replies,
+	// personal address book and account (sender_*.go, auth_account.go).
+	// Guards are per route, not a group: a group at "/" would catch every
+	// unknown path.
 	s.userRoutes(e)
 
-	// Admin: the organisation's units, users, locked recipients, policies
-	// and audit log (admin*.go); signed-in admins only (requireAdmin, per
-	// route like the user routes).
+	// Admin: units, users, locked recipients, policies, audit log
+	// (admin_*.go), the organisation's address book, its import, export,
+	// flagged entries and API keys (book_*.go, api_keys.go). A user without
+	// the role gets the same 404 as an unknown path.
 	s.adminRoutes(e)
-
-	// The organisation's address book, its CSV import and export, the
-	// flagged entries and the API keys: admins only (book_admin.go).
-	s.bookRoutes(e)
 
 	// Contact-sync API: the organisation's other systems, by API key
 	// (Authorization: Bearer) only: no session, no CSRF token (checkCSRF
 	// skips requests with a bearer key or without cookies). Answers and
-	// errors are JSON (api_auth.go).
+	// errors are JSON (api_*.go).
 	s.apiRoutes(e.Group(apiPrefix, s.requireAPIKey))
 
-	// Development and demo mode only: mail kept instead of sent.
+	// Development and demo mode only: mail and texts kept instead of sent
+	// (outbox.go).
 	if s.dev {
 		s.devRoutes(e.Group("/dev/outbox"))
 	}
@@ -125,4 +131,49 @@ func (s *Server) userRoutes(e *echo.Echo) {
 	post("/account/passkeys/finish", s.finishPasskeyRegistration)
 	post("/account/passkeys/:id/rename", s.renamePasskey)
 	post("/account/passkeys/:id/delete", s.removePasskey)
+}
+
+func (s *Server) adminRoutes(e *echo.Echo) {
+	get := func(path string, h echo.HandlerFunc) { e.GET(path, h, s.requireAdmin) }
+	post := func(path string, h echo.HandlerFunc) { e.POST(path, h, s.requireAdmin) }
+	get("/admin", redirectTo("/admin/units"))
+	get("/admin/units", s.listUnits)
+	post("/admin/units", s.createUnit)
+	post("/admin/units/:id/rename", s.renameUnit)
+	post("/admin/units/:id/move", s.moveUnit)
+	post("/admin/units/:id/delete", s.deleteUnit)
+	get("/admin/units/:id/policy", s.showPolicy)
+	post("/admin/units/:id/policy", s.changePolicy)
+	get("/admin/users", s.listUsers)
+	post("/admin/users", s.addUser)
+	post("/admin/users/:id/disable", s.disableUser)
+	post("/admin/users/:id/enable", s.enableUser)
+	post("/admin/users/:id/move", s.moveUserToUnit)
+	post("/admin/users/:id/reset-factor", s.resetSecondFactor)
+	get("/admin/recipients", s.listLockedRecipients)
+	post("/admin/recipients/:id/unlock", s.unlockRecipient)
+	get("/admin/audit", s.showAudit)
+	get("/admin/audit.csv", s.exportAudit)
+
+	get("/admin/book", s.listBook)
+	get("/admin/book/new", s.showNewBookEntry)
+	post("/admin/book", s.createBookEntry)
+	get("/admin/book/import", s.showBookImport)
+	post(bookImportRoute, s.importBook)
+	get("/admin/book/export", s.exportBook)
+	get("/admin/book/flags", s.listBookFlags)
+	post("/admin/book/flags/:id/dismiss", s.dismissBookFlag)
+	get("/admin/book/:id", s.showBookEntry)
+	post("/admin/book/:id", s.updateBookEntry)
+	post("/admin/book/:id/delete", s.deleteBookEntry)
+	get("/admin/api-keys", s.listAPIKeys)
+	post("/admin/api-keys", s.createAPIKey)
+	post("/admin/api-keys/:id/revoke", s.revokeAPIKey)
+}
+
+func (s *Server) apiRoutes(g *echo.Group) {
+	g.GET("/contacts", s.apiListContacts)
+	g.GET("/contacts/:email", s.apiGetContact)
+	g.PUT("/contacts/:email", s.apiPutContact)
+	g.DELETE("/contacts/:email", s.apiDeleteContact)
 }

@@ -32,11 +32,6 @@ type sentView struct {
 // When writes a moment in the page's language; "" for the zero time.
 func (v sentView) When(t time.Time) string { return v.when(t) }
 
-// when writes a moment in the request's language; "" for the zero time.
-func (s *Server) when(c echo.Context, t time.Time) string {
-	return i18n.DateTime(s.lang(c), t)
-}
-
 // listMessages shows the sender's messages, newest first, each recipient
 // with its status and when it got there.
 func (s *Server) listMessages(c echo.Context) error {

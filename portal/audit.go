@@ -88,3 +88,48 @@ func revokeDetail(f revokeForm) string {
 	}
 	return who + " at " + f.At.UTC().Format("2006-01-02T15:04Z")
 }
+
+// actorOf names a user in the audit log.
+func actorOf(u *db.User) string {
+	if u == nil {
+		return "anonymous"
+	}
+	return "user:" + strconv.FormatInt(u.ID, 10) + " " + u.Email
+}
+
+// auditEvent is an event by the signed-in user from this request.
+func (s *Server) auditEvent(c echo.Context, kind, target string) db.AuditEvent {
+	u := currentUser(c)
+	e := db.AuditEvent{Actor: actorOf(u), Kind: kind, Target: target, IP: c.RealIP(), At: s.now().UTC()}
+	if u != nil {
+		e.OrgID, e.ActorID = u.OrgID, u.ID
+	}
+	return e
+}
+
+// audit records an admin's action and how it ended: ok, or failed with
+// the error's kind (never its text, which may hold input).
+func (s *Server) audit(c echo.Context, kind, target, before, after string, err error) error {
+	e := s.auditEvent(c, kind, target)
+	e.Before, e.After = before, after
+	if err != nil {
+		e.Outcome, e.Detail = db.OutcomeFailed, errorKind(err)
+	}
+	return s.store.AppendAudit(c.Request().Context(), e)
+}
+
+// errorKind is a short, input-free name of an error for the audit log.
+func errorKind(err error) string {
+	var inv *db.InvalidError
+	switch {
+	case errors.As(err, &inv):
+		return "invalid " + inv.Field + ": " + inv.Reason
+	case errors.Is(err, db.ErrNotFound):
+		return "not found"
+	case errors.Is(err, db.ErrInUse):
+		return "in use"
+	case errors.Is(err, db.ErrDuplicate):
+		return "duplicate"
+	}
+	return "error"
+}
