@@ -60,17 +60,17 @@ func (s *Service) CheckPassword(ctx context.Context, email, password, ip string)
 // was read, the user was disabled or removed or their password changed,
 // and otherwise returns the user as stored now.
 func (s *Service) Recheck(ctx context.Context, u db.User) (db.User, error) {
-	now, err := s.opt.Store.User(ctx, u.OrgID, u.ID)
+	fresh, err := s.opt.Store.User(ctx, u.OrgID, u.ID)
 	if errors.Is(err, db.ErrNotFound) {
 		return db.User{}, ErrSignedOut
 	}
 	if err != nil {
 		return db.User{}, err
 	}
-	if now.Disabled || now.PasswordHash == "" || now.CredentialsVersion != u.CredentialsVersion {
+	if fresh.Disabled || fresh.PasswordHash == "" || fresh.CredentialsVersion != u.CredentialsVersion {
 		return db.User{}, ErrSignedOut
 	}
-	return now, nil
+	return fresh, nil
 }
 
 // nextStage is where a user goes after the password: the second factor
