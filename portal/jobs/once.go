@@ -20,7 +20,10 @@ var ErrNotRecorded = errors.New("jobs: the mail was sent but could not be record
 // database that blinks for a moment must not cost a duplicate mail.
 var recordWaits = []time.Duration{0, 100 * time.Millisecond, 500 * time.Millisecond, 2 * time.Second}
 
-// recordTimeout bounds one try at writing the record.
+// recordTimeout bounds one try at writing the record. All the tries
+// together (about 23 s) and the relay's own time limit (20 s) stay under
+// the default RescueAfter (a minute), after which River would take the job
+// for dead and run it again beside this run.
 const recordTimeout = 5 * time.Second
 
 // SendOnce runs send, the job's hand-over of its one mail to the relay,
