@@ -28,6 +28,7 @@ type messageView struct {
 	HTML        template.HTML
 	Text        template.HTML
 	Blocked     int
+	Repaired    bool // part of the message could not be shown as intended
 	ShowImages  bool
 	Attachments []attachmentView
 	Notice      string
@@ -83,6 +84,7 @@ func (s *Server) messagePage(c echo.Context, r *recipientCtx, m delivery.Message
 	if n := s.receiptNotice(c); n != "" {
 		v.Notice = n
 	}
+	v.Repaired = m.Repaired
 	if m.ReceiptTo != "" {
 		v.Receipt = &receiptQuestion{To: m.ReceiptTo}
 	}

@@ -267,3 +267,24 @@ func TestLanguageSwitchOnRecipientPages(t *testing.T) {
 	}
 	mustContain(t, "en", b.get(link), http.StatusOK, `<html lang="en">`)
 }
+
+// TestRepairedMessageSaysSo: mail whose structure the parser had to
+// repair is shown with what could be read and a calm note, and the
+// sender's status page says so too.
+func TestRepairedMessageSaysSo(t *testing.T) {
+	se := newSenderEnv(t)
+	se.w.AddPhone(t, "patient@example.com", "+31612345678")
+	raw := "From: arts@zkh.example\r\nTo: patient@example.com\r\nSubject: Uitslag\r\n" +
+		"Content-Type: multipart/mixed; boundary=\"never\"\r\n\r\nUw uitslag is goed.\r\n"
+	msg, rs := se.w.Submit(t, raw, "patient@example.com")
+	if msg.Defects == "" {
+		t.Fatal("a multipart whose boundary never appears was stored without a defect")
+	}
+	b := se.browser(t)
+	b.verifyBySMS(rs[0])
+	mustContain(t, "the repaired message", b.get(se.w.Path(rs[0])+"/read"), http.StatusOK,
+		"Uw uitslag is goed.", "could not be shown as its sender")
+	sb := se.browser(t)
+	sb.signIn("arts@zkh.example", senderPassword, "/messages")
+	mustContain(t, "the sender's status", sb.get("/messages/"+msg.UID), http.StatusOK, "could not be shown as your mail program intended")
+}

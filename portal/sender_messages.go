@@ -18,6 +18,7 @@ import (
 type sentRow struct {
 	UID, Subject, State, Created string
 	Held                         bool
+	Repaired                     bool // the parser repaired its structure
 	Recipients                   []db.RecipientStatus
 }
 
@@ -54,7 +55,7 @@ func (s *Server) listMessages(c echo.Context) error {
 func (s *Server) sentRow(c echo.Context, m delivery.OwnMessage) (sentRow, error) {
 	rs, err := s.store.RecipientStatuses(c.Request().Context(), m.OrgID, m.ID)
 	return sentRow{UID: m.UID, Subject: m.Subject, State: m.State, Created: s.when(c, m.CreatedAt),
-		Held: m.State == db.StateHeld, Recipients: rs}, err
+		Held: m.State == db.StateHeld, Repaired: m.Defects != "", Recipients: rs}, err
 }
 
 // messageView is one message's status page.

@@ -68,6 +68,10 @@ type MessageView struct {
 	// ReceiptTo is the address a read receipt would go to when the rule
 	// asks the reader; "" asks nothing.
 	ReceiptTo string
+	// Repaired: the parser had to repair the message's structure (its
+	// defects are kept with the message), so part of it may not show as
+	// its sender's program intended.
+	Repaired bool
 }
 
 // Body is a message's body, ready to show: the sanitized HTML part when
@@ -149,7 +153,7 @@ func (s *Service) messageView(ctx context.Context, msg db.Message, req ReadReque
 		return MessageView{}, err
 	}
 	v := MessageView{SenderName: senderName(sender), SenderAddress: sender.Email, Org: org.Name,
-		Date: msg.CreatedAt, Expires: msg.ExpiresAt}
+		Date: msg.CreatedAt, Expires: msg.ExpiresAt, Repaired: msg.Defects != ""}
 	if v.Subject, err = s.subject(msg); err != nil {
 		return MessageView{}, err
 	}
