@@ -113,7 +113,10 @@ func sqliteDSN(path string, readOnly bool) string {
 	} else {
 		q.Set("_txlock", "immediate")
 	}
-	return "file:" + path + "?" + q.Encode()
+	// The path is escaped: SQLite decodes a file: URI, and a '?' or '#' in
+	// a folder name would otherwise end the path early and put the
+	// database somewhere else.
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
 
 func openSQLite(path string, opt Options) (*Store, error) {

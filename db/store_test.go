@@ -423,3 +423,30 @@ func TestSQLiteFileOwnerOnly(t *testing.T) {
 		t.Errorf("reopened database has mode %v, want 0600", m)
 	}
 }
+
+// TestSQLitePathWithURICharacters: a folder whose name holds characters
+// that mean something in a URI ('?', '#', '%', a space) still gets the
+// database, not a file cut short somewhere else.
+func TestSQLitePathWithURICharacters(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a?b#c%20d e")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "sluis.db")
+	s, err := db.Open(ctx, path, db.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = s.Close() }()
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatalf("the database is not where it was asked to be: %v", err)
+	}
+	if fi.Size() == 0 {
+		entries, _ := os.ReadDir(dir)
+		t.Errorf("the database file is empty; the folder holds %v", entries)
+	}
+}
