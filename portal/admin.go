@@ -35,6 +35,7 @@ func (s *Server) adminRoutes(e *echo.Echo) {
 	post("/admin/users/:id/enable", s.enableUser)
 	post("/admin/users/:id/move", s.moveUserToUnit)
 	post("/admin/users/:id/reset-factor", s.resetSecondFactor)
+	post("/admin/users/:id/unlock-factor", s.unlockSecondFactor)
 	get("/admin/recipients", s.listLockedRecipients)
 	post("/admin/recipients/:id/unlock", s.unlockRecipient)
 	get("/admin/audit", s.showAudit)
@@ -117,7 +118,8 @@ func pathID(c echo.Context) (int64, error) {
 func (s *Server) adminNotice(c echo.Context) string {
 	switch k := c.QueryParam("done"); k {
 	case "unit_created", "unit_renamed", "unit_moved", "unit_deleted", "policy_changed", "user_added", "user_disabled",
-		"user_enabled", "user_moved", "factor_reset", "unlocked":
+		"user_enabled", "user_moved", "factor_reset", "unlocked",
+		"factor_unlocked":
 		return s.t(c, "admin.done."+k)
 	}
 	return ""
