@@ -38,7 +38,8 @@ type Options struct {
 	BaseURL        string                      // where links point, e.g. https://sluis.example.org
 	Dev            bool                        // dev/demo mode: shows the dev outbox
 	Outbox         *devbox.Box                 // may be nil
-	Registry       *prometheus.Registry        // nil: a private one, served at /metrics
+	Registry       *prometheus.Registry        // nil: a private one; MetricsHandler serves it
+	PublicMetrics  bool                        // also serve /metrics on the main listener (else 404 there)
 	Ready          func(context.Context) error // nil means always ready
 	TrustedProxies []netip.Prefix              // proxies whose X-Forwarded-For is believed
 
@@ -70,6 +71,9 @@ type Server struct {
 	outbox  *devbox.Box
 	ready   func(context.Context) error
 	dev     bool
+	// publicMetrics serves /metrics on the main listener; without it only
+	// MetricsHandler (a separate listener) does.
+	publicMetrics bool
 	// secureCookies is false only for plain-HTTP development on loopback,
 	// where browsers would drop Secure cookies.
 	secureCookies bool
@@ -92,7 +96,7 @@ func New(opt Options) (*Server, error) {
 	}
 	s := &Server{
 		log: opt.Logger, store: opt.Store, outbox: opt.Outbox, ready: opt.Ready, dev: opt.Dev,
-		verify: opt.Verify, delivery: opt.Delivery, vault: opt.Vault, now: opt.Now,
+		verify: opt.Verify, delivery: opt.Delivery, vault: opt.Vault, now: opt.Now, publicMetrics: opt.PublicMetrics,
 		httpsBase:     base.Scheme == "https",
 		secureCookies: base.Scheme == "https" || !isLoopbackHost(base.Hostname()),
 	}
@@ -126,7 +130,7 @@ func New(opt Options) (*Server, error) {
 	if s.metrics, err = newMetrics(reg); err != nil {
 		return nil, err
 	}
-	extract, err := ipExtractor(opt.TrustedProxies)
+	extract, err := ipExtractor(opt.TrustedProxies, s.log)
 	if err != nil {
 		return nil, err
 	}
