@@ -6,6 +6,7 @@ package portal
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"html/template"
@@ -33,13 +34,16 @@ import (
 
 // Options are the portal's dependencies and settings, built by cmd/sluis.
 type Options struct {
-	Logger         *slog.Logger                // nil discards
-	Store          *db.Store                   // may be nil until pages need it
-	BaseURL        string                      // where links point, e.g. https://sluis.example.org
-	Dev            bool                        // dev/demo mode: shows the dev outbox
-	Outbox         *devbox.Box                 // may be nil
-	Registry       *prometheus.Registry        // nil: a private one; MetricsHandler serves it
-	PublicMetrics  bool                        // also serve /metrics on the main listener (else 404 there)
+	Logger        *slog.Logger         // nil discards
+	Store         *db.Store            // may be nil until pages need it
+	BaseURL       string               // where links point, e.g. https://sluis.example.org
+	Dev           bool                 // dev/demo mode: shows the dev outbox
+	Outbox        *devbox.Box          // may be nil
+	Registry      *prometheus.Registry // nil: a private one; MetricsHandler serves it
+	PublicMetrics bool                 // also serve /metrics on the main listener (else 404 there)
+	// CSRFKey keys the CSRF tokens (HMAC of the session id); every
+	// instance needs the same one. nil: a random key for this process.
+	CSRFKey        []byte
 	Ready          func(context.Context) error // nil means always ready
 	TrustedProxies []netip.Prefix              // proxies whose X-Forwarded-For is believed
 
@@ -74,6 +78,7 @@ type Server struct {
 	// publicMetrics serves /metrics on the main listener; without it only
 	// MetricsHandler (a separate listener) does.
 	publicMetrics bool
+	csrfKey       []byte
 	// secureCookies is false only for plain-HTTP development on loopback,
 	// where browsers would drop Secure cookies.
 	secureCookies bool
@@ -105,6 +110,12 @@ func New(opt Options) (*Server, error) {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if s.csrfKey = opt.CSRFKey; len(s.csrfKey) == 0 {
+		s.csrfKey = make([]byte, 32)
+		if _, err := rand.Read(s.csrfKey); err != nil {
+			return nil, err
+		}
 	}
 	if s.verify != nil && (s.store == nil || s.delivery == nil || s.vault == nil) {
 		return nil, errors.New("the recipient portal needs the store, delivery and the vault")

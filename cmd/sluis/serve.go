@@ -146,7 +146,8 @@ func (p *parts) web(c *config, opt serveOptions, log *slog.Logger) (*http.Server
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	popt := portal.Options{Logger: log, Store: p.store, BaseURL: c.BaseURL, Dev: opt.dev, Registry: reg,
 		Ready: p.ready(), TrustedProxies: proxies, Verify: p.verify, Delivery: p.delivery, Vault: p.vault,
-		Auth: p.auth, Policy: p.policy, Receipts: p.receipts, PublicMetrics: c.PublicMetrics || opt.dev}
+		Auth: p.auth, Policy: p.policy, Receipts: p.receipts, PublicMetrics: c.PublicMetrics || opt.dev,
+		CSRFKey: p.keys.Derive("csrf v1")}
 	if opt.dev {
 		popt.Outbox = p.outbox
 	}
