@@ -15,7 +15,8 @@ import (
 // userRow is one user of the users page.
 type userRow struct {
 	db.User
-	UnitPath string
+	UnitPath     string
+	FactorLocked bool // too many wrong codes: the admin may unlock
 }
 
 // usersView is the users page.
@@ -49,6 +50,10 @@ func (s *Server) usersPage(c echo.Context) (usersView, error) {
 	if err != nil {
 		return usersView{}, err
 	}
+	locked, err := s.store.FactorLockedUsers(ctx, me.OrgID)
+	if err != nil {
+		return usersView{}, err
+	}
 	paths := map[int64]string{}
 	for _, u := range units {
 		paths[u.ID] = u.Path
@@ -56,7 +61,7 @@ func (s *Server) usersPage(c echo.Context) (usersView, error) {
 	v := usersView{baseView: s.base(c, "admin.users.title"), Units: units, Notice: s.adminNotice(c), SelfID: me.ID,
 		Form: newUserForm{Role: db.RoleSender}}
 	for _, u := range users {
-		v.Users = append(v.Users, userRow{User: u, UnitPath: paths[u.UnitID]})
+		v.Users = append(v.Users, userRow{User: u, UnitPath: paths[u.UnitID], FactorLocked: locked[u.ID]})
 	}
 	return v, nil
 }
@@ -218,4 +223,15 @@ func (s *Server) resetSecondFactor(c echo.Context) error {
 	}
 	err = s.accounts().ResetSecondFactor(c.Request().Context(), s.actor(c), u)
 	return s.finishUserAction(c, "user.reset_factor", u, err, "factor_reset")
+}
+
+// unlockSecondFactor lets a user whose second factor locked after too many
+// wrong codes try codes again (audited).
+func (s *Server) unlockSecondFactor(c echo.Context) error {
+	u, err := s.userAction(c, false)
+	if err != nil {
+		return err
+	}
+	err = s.accounts().UnlockSecondFactor(c.Request().Context(), s.actor(c), u)
+	return s.finishUserAction(c, "user.unlock_factor", u, err, "factor_unlocked")
 }

@@ -52,6 +52,8 @@ func failureKind(err error) string {
 		return "wrong address or password"
 	case errors.Is(err, auth.ErrBadCode), errors.Is(err, auth.ErrCodeReplayed):
 		return "wrong code"
+	case errors.Is(err, auth.ErrFactorLocked):
+		return "second factor locked"
 	}
 	return "refused"
 }

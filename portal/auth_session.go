@@ -86,11 +86,13 @@ func (s *Server) redirectToSignIn(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, target)
 }
 
-// startUserSession sets the new session's cookie and a fresh CSRF token:
-// both change at every step of signing in.
+// startUserSession sets the new session's cookie and a fresh anonymous
+// CSRF cookie: the session and its CSRF token change at every step of
+// signing in.
 func (s *Server) startUserSession(c echo.Context, in auth.SignIn) {
 	s.setCookie(c, s.sessionCookieName(), in.Token, 0)
 	s.setCookie(c, s.csrfCookieName(), rand.Text(), 0)
+	s.bindCSRF(c, "user", in.Token)
 }
 
 // afterSignIn is where a sign-in step leads.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -60,6 +61,7 @@ var signInErrors = map[error]struct {
 	auth.ErrBadCode:        {http.StatusUnauthorized, "signin.code_wrong"},
 	auth.ErrCodeReplayed:   {http.StatusUnauthorized, "signin.code_used"},
 	auth.ErrBusy:           {http.StatusServiceUnavailable, "signin.busy"},
+	auth.ErrFactorLocked:   {http.StatusForbidden, "security.factor_locked"},
 }
 
 // signInError is the status and translated text of a sign-in error, or
@@ -67,7 +69,7 @@ var signInErrors = map[error]struct {
 func (s *Server) signInError(c echo.Context, err error) (int, string, bool) {
 	var te *auth.ThrottledError
 	if errors.As(err, &te) {
-		return http.StatusTooManyRequests, s.t(c, "signin.throttled"), true
+		return http.StatusTooManyRequests, s.throttledText(c, te), true
 	}
 	for cause, e := range signInErrors {
 		if errors.Is(err, cause) {
@@ -167,4 +169,15 @@ func (s *Server) finishPasskeySignIn(c echo.Context) error {
 	}
 	s.startUserSession(c, in)
 	return c.JSON(http.StatusOK, map[string]string{"redirect": safeNext(c.QueryParam("next"))})
+}
+
+// throttledText tells the person how long to wait, in whole seconds
+// (rounded up), or only to wait when the time is not known.
+func (s *Server) throttledText(c echo.Context, te *auth.ThrottledError) string {
+	wait := te.Until.Sub(s.now())
+	if te.Until.IsZero() || wait <= 0 {
+		return s.t(c, "signin.throttled")
+	}
+	secs := int((wait + time.Second - 1) / time.Second)
+	return s.i18n.T(s.lang(c), "security.try_again_in", map[string]any{"Seconds": secs})
 }

@@ -1,8 +1,11 @@
 package portal
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"errors"
 	"net/http"
 
@@ -17,12 +20,22 @@ import (
 //
 //  1. Fetch metadata: a request the browser marks Sec-Fetch-Site:
 //     cross-site is refused outright, whatever it carries.
-//  2. Double submit: every page carries a random token that is also in an
-//     HttpOnly cookie; an unsafe request must send the same token back in
-//     the form field "csrf" (or the X-CSRF-Token header). A foreign site
-//     can neither read the cookie nor set it: over HTTPS the cookie is
-//     named with the __Host- prefix, so a sibling subdomain cannot plant
-//     one either.
+//  2. A token bound to the session: every page carries
+//     HMAC(server key, the session's id), which an unsafe request must
+//     send back in the form field "csrf" (or the X-CSRF-Token header). The
+//     session is the recipient's (rsession, on that link's path) when the
+//     browser has one, else the user's (signed in, half way, or just
+//     ended), else an
+//     anonymous random id in an HttpOnly cookie, for the forms before any
+//     session (sign-in, the recipient's code). A token lifted from one
+//     session (say, the attacker's own) is refused in any other, and a new
+//     session (every sign-in step, every recipient verification) has a new
+//     token, on plain-HTTP localhost as well. The key is derived from the
+//     master key, so every instance computes the same tokens; session ids
+//     are 256-bit secrets the browser keeps HttpOnly, so a foreign site
+//     can neither compute a token nor read one. Over HTTPS the anonymous
+//     cookie is named with the __Host- prefix, so a sibling subdomain
+//     cannot plant one.
 //
 // The contact-sync API (/api/v1) authenticates by a bearer key, never by
 // a cookie: a request there that carries a bearer key, or no cookie at
@@ -30,7 +43,7 @@ import (
 // key is checked like any other.
 //
 // Only GET, HEAD and OPTIONS are safe; no handler for those changes state
-// (the language cookie aside). Sessions will rotate the token at sign-in.
+// (the language cookie aside).
 const (
 	csrfField     = "csrf"
 	csrfTokenSize = 26 // len(rand.Text())
@@ -46,19 +59,51 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		if noCookies(routeOf(c)) || skipCSRFForAPI(c) {
 			return next(c)
 		}
-		token := s.csrfCookie(c)
+		token := s.csrfBinding(c)
 		if !safeMethod(c.Request().Method) {
 			if err := verifyCSRF(c, token); err != nil {
 				return err
 			}
 		}
 		if token == "" {
-			token = rand.Text()
-			s.setCookie(c, s.csrfCookieName(), token, 0)
+			anon := rand.Text()
+			s.setCookie(c, s.csrfCookieName(), anon, 0)
+			token = s.csrfToken("anonymous", anon)
 		}
 		c.Set(keyCSRF, token)
 		return next(c)
 	}
+}
+
+// csrfBinding is the token of the session the request carries (see the
+// threat model above), or "" when it carries none.
+func (s *Server) csrfBinding(c echo.Context) string {
+	if ck, err := c.Request().Cookie(recipientCookie); err == nil && ck.Value != "" {
+		return s.csrfToken("recipient", ck.Value)
+	}
+	// The cookie as sent, live or not: a session that has just ended (too
+	// many wrong codes) still answers with its own token, so that its form
+	// leads back to sign-in rather than to a refusal.
+	if token := s.sessionToken(c); token != "" {
+		return s.csrfToken("user", token)
+	}
+	if anon := s.csrfCookie(c); anon != "" {
+		return s.csrfToken("anonymous", anon)
+	}
+	return ""
+}
+
+// csrfToken is HMAC-SHA256(key, kind and session id), URL-safe.
+func (s *Server) csrfToken(kind, sessionID string) string {
+	m := hmac.New(sha256.New, s.csrfKey)
+	m.Write([]byte(kind + "\x00" + sessionID))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// bindCSRF gives the page rendered in this response the token of a
+// session it has just started, so that its forms work in that session.
+func (s *Server) bindCSRF(c echo.Context, kind, sessionID string) {
+	c.Set(keyCSRF, s.csrfToken(kind, sessionID))
 }
 
 func verifyCSRF(c echo.Context, token string) error {

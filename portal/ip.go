@@ -2,8 +2,11 @@ package portal
 
 import (
 	"fmt"
+	"log/slog"
 	"net"
+	"net/http"
 	"net/netip"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 )
@@ -14,9 +17,23 @@ import (
 // X-Forwarded-For entry not in those ranges, and only those ranges: Echo's
 // default trust of loopback and private networks is switched off, since a
 // neighbour on the same private network is not necessarily our proxy.
-func ipExtractor(trusted []netip.Prefix) (echo.IPExtractor, error) {
+//
+// A request with X-Forwarded-For but no trusted proxies most likely came
+// through a proxy nobody told us of: every client then has the proxy's
+// address, and shares one network key of the sign-in limits. That is
+// logged once, as a warning to set --trusted-proxies.
+func ipExtractor(trusted []netip.Prefix, log *slog.Logger) (echo.IPExtractor, error) {
 	if len(trusted) == 0 {
-		return echo.ExtractIPDirect(), nil
+		direct, warn := echo.ExtractIPDirect(), sync.Once{}
+		return func(r *http.Request) string {
+			if r.Header.Get(echo.HeaderXForwardedFor) != "" {
+				warn.Do(func() {
+					log.Warn("requests carry X-Forwarded-For but no trusted proxies are set: if Sluis runs behind a proxy, " +
+						"every client has the proxy's address and shares one network key for sign-in limits; set --trusted-proxies")
+				})
+			}
+			return direct(r)
+		}, nil
 	}
 	opts := []echo.TrustOption{
 		echo.TrustLoopback(false),

@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -29,7 +30,7 @@ func TestIPExtractor(t *testing.T) {
 		{"IPv6 proxy", []netip.Prefix{netip.MustParsePrefix("2001:db8::/32")}, "[2001:db8::1]:443", "2001:db8:ffff::1, 198.51.100.1", "198.51.100.1"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			extract, err := ipExtractor(tt.trusted)
+			extract, err := ipExtractor(tt.trusted, slog.New(slog.DiscardHandler))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -50,5 +51,26 @@ func TestServerUsesItsExtractor(t *testing.T) {
 	e.check(t, scenario{target: "/about", header: map[string]string{"X-Forwarded-For": "198.51.100.99"}, status: http.StatusOK})
 	if logs := e.logs.String(); strings.Contains(logs, "198.51.100.99") || !strings.Contains(logs, "ip=192.0.2.1") {
 		t.Errorf("the log does not show the peer address:\n%s", logs)
+	}
+}
+
+// TestForwardedWithoutProxiesWarnsOnce: X-Forwarded-For without trusted
+// proxies is logged once as a warning to set --trusted-proxies.
+func TestForwardedWithoutProxiesWarnsOnce(t *testing.T) {
+	e := newEnv(t, nil)
+	e.check(t, scenario{target: "/about", status: http.StatusOK})
+	if strings.Contains(e.logs.String(), "trusted-proxies") {
+		t.Fatal("warned without X-Forwarded-For")
+	}
+	for range 3 {
+		e.check(t, scenario{target: "/about", header: map[string]string{"X-Forwarded-For": "198.51.100.99"}, status: http.StatusOK})
+	}
+	if n := strings.Count(e.logs.String(), "set --trusted-proxies"); n != 1 {
+		t.Errorf("%d warnings, want one:\n%s", n, e.logs.String())
+	}
+	withProxies := newEnv(t, func(o *Options) { o.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")} })
+	withProxies.check(t, scenario{target: "/about", header: map[string]string{"X-Forwarded-For": "198.51.100.99"}, status: http.StatusOK})
+	if strings.Contains(withProxies.logs.String(), "set --trusted-proxies") {
+		t.Error("warned although proxies are trusted")
 	}
 }

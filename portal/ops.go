@@ -66,11 +66,21 @@ func ReadyAll(checks ...ReadyCheck) func(context.Context) error {
 	}
 }
 
-// showMetrics exposes the Prometheus registry from Options.
+// showMetrics exposes the Prometheus registry from Options on the main
+// listener, only when Options.PublicMetrics asks for it: the numbers
+// (routes, error rates, the runtime) are for the operator, not the public,
+// who reach them through MetricsHandler on a listener of their own.
 func (s *Server) showMetrics(c echo.Context) error {
+	if !s.publicMetrics {
+		return echo.ErrNotFound
+	}
 	s.metrics.handler.ServeHTTP(c.Response(), c.Request())
 	return nil
 }
+
+// MetricsHandler serves the Prometheus registry, for a listener apart from
+// the portal's (--metrics-listen).
+func (s *Server) MetricsHandler() http.Handler { return s.metrics.handler }
 
 // serveAsset serves an embedded asset by its current hash, cacheable for
 // a year; an old or wrong hash is a 404 so it is never cached as if right.

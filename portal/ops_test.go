@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -32,7 +33,7 @@ func TestProbes(t *testing.T) {
 }
 
 func TestMetrics(t *testing.T) {
-	e := newEnv(t, nil)
+	e := newEnv(t, func(o *Options) { o.PublicMetrics = true })
 	e.do(scenario{target: "/healthz"})
 	e.do(scenario{target: "/nope"})
 	rec := e.check(t, scenario{target: "/metrics", status: http.StatusOK, contains: []string{
@@ -137,5 +138,18 @@ func TestReadinessNamesEachFailedDependency(t *testing.T) {
 		contains: []string{"not ready"}, absent: []string{"blob", "refused"}})
 	if logs := e.logs.String(); !strings.Contains(logs, "blob store: connection refused") || strings.Contains(logs, "database:") {
 		t.Errorf("the log does not name the blob store alone:\n%s", logs)
+	}
+}
+
+// TestMetricsNotPublic: without PublicMetrics the main listener answers
+// 404 at /metrics, and MetricsHandler (the separate listener's) serves it.
+func TestMetricsNotPublic(t *testing.T) {
+	e := newEnv(t, nil)
+	e.do(scenario{target: "/healthz"})
+	e.check(t, scenario{target: "/metrics", status: http.StatusNotFound, absent: []string{"sluis_http_requests_total"}})
+	rec := httptest.NewRecorder()
+	e.s.MetricsHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if want := `sluis_http_requests_total{code="200",method="GET",route="/healthz"} 1`; rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), want) {
+		t.Errorf("MetricsHandler: %d, want 200 with %s", rec.Code, want)
 	}
 }

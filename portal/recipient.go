@@ -117,6 +117,9 @@ func (s *Server) requireRecipientSession(next echo.HandlerFunc) echo.HandlerFunc
 func (s *Server) setRecipientCookie(c echo.Context, r *recipientCtx, value string, maxAge int) {
 	c.SetCookie(&http.Cookie{Name: recipientCookie, Value: value, Path: r.base(), MaxAge: maxAge,
 		Secure: s.secureCookies, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	if value != "" && maxAge >= 0 {
+		s.bindCSRF(c, "recipient", value)
+	}
 }
 
 // redirectLanding answers a GET of a form's address with the landing page.

@@ -150,6 +150,7 @@ func (s *Server) adminRoutes(e *echo.Echo) {
 	post("/admin/users/:id/enable", s.enableUser)
 	post("/admin/users/:id/move", s.moveUserToUnit)
 	post("/admin/users/:id/reset-factor", s.resetSecondFactor)
+	post("/admin/users/:id/unlock-factor", s.unlockSecondFactor)
 	get("/admin/recipients", s.listLockedRecipients)
 	post("/admin/recipients/:id/unlock", s.unlockRecipient)
 	get("/admin/audit", s.showAudit)

@@ -6,6 +6,7 @@ package portal
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"html/template"
@@ -35,11 +36,15 @@ import (
 // The services are required: every route table entry relies on them, and
 // New names any that is missing.
 type Options struct {
-	Logger         *slog.Logger                // nil discards
-	BaseURL        string                      // where links point, e.g. https://sluis.example.org
-	Dev            bool                        // dev/demo mode: shows the dev outbox
-	Outbox         *devbox.Box                 // the dev outbox's mail and texts; may be nil
-	Registry       *prometheus.Registry        // nil: a private one, served at /metrics
+	Logger        *slog.Logger         // nil discards
+	BaseURL       string               // where links point, e.g. https://sluis.example.org
+	Dev           bool                 // dev/demo mode: shows the dev outbox
+	Outbox        *devbox.Box          // the dev outbox's mail and texts; may be nil
+	Registry      *prometheus.Registry // nil: a private one; MetricsHandler serves it
+	PublicMetrics bool                 // also serve /metrics on the main listener (else 404 there)
+	// CSRFKey keys the CSRF tokens (HMAC of the session id); every
+	// instance needs the same one. nil: a random key for this process.
+	CSRFKey        []byte
 	Ready          func(context.Context) error // nil means always ready
 	TrustedProxies []netip.Prefix              // proxies whose X-Forwarded-For is believed
 	Now            func() time.Time            // nil means time.Now
@@ -80,6 +85,10 @@ type Server struct {
 	outbox  *devbox.Box
 	ready   func(context.Context) error
 	dev     bool
+	// publicMetrics serves /metrics on the main listener; without it only
+	// MetricsHandler (a separate listener) does.
+	publicMetrics bool
+	csrfKey       []byte
 	// secureCookies is false only for plain-HTTP development on loopback,
 	// where browsers would drop Secure cookies.
 	secureCookies bool
@@ -104,7 +113,7 @@ func New(opt Options) (*Server, error) {
 	}
 	s := &Server{
 		log: opt.Logger, store: opt.Store, outbox: opt.Outbox, ready: opt.Ready, dev: opt.Dev, now: opt.Now,
-		verify: opt.Verify, delivery: opt.Delivery, auth: opt.Auth, policy: opt.Policy, receipts: opt.Receipts,
+		verify: opt.Verify, delivery: opt.Delivery, auth: opt.Auth, policy: opt.Policy, receipts: opt.Receipts, publicMetrics: opt.PublicMetrics,
 		httpsBase:     base.Scheme == "https",
 		secureCookies: base.Scheme == "https" || !isLoopbackHost(base.Hostname()),
 	}
@@ -113,6 +122,12 @@ func New(opt Options) (*Server, error) {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if s.csrfKey = opt.CSRFKey; len(s.csrfKey) == 0 {
+		s.csrfKey = make([]byte, 32)
+		if _, err := rand.Read(s.csrfKey); err != nil {
+			return nil, err
+		}
 	}
 	if s.i18n, err = i18n.New(); err != nil {
 		return nil, err
@@ -131,7 +146,7 @@ func New(opt Options) (*Server, error) {
 	if s.metrics, err = newMetrics(reg); err != nil {
 		return nil, err
 	}
-	extract, err := ipExtractor(opt.TrustedProxies)
+	extract, err := ipExtractor(opt.TrustedProxies, s.log)
 	if err != nil {
 		return nil, err
 	}

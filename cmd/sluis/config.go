@@ -33,6 +33,8 @@ type config struct {
 	TLSKey         string
 	MaxMessageSize int64
 	TrustedProxies string
+	MetricsListen  string
+	PublicMetrics  bool
 	LogLevel       string
 	LogFormat      string
 	ShutdownGrace  time.Duration
@@ -69,6 +71,8 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.TLSKey, "tls-key", "", "private key for --tls-cert")
 	fs.Int64Var(&c.MaxMessageSize, "max-message-size", 50<<20, "largest message SMTP accepts, in bytes")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "comma-separated CIDRs of proxies whose X-Forwarded-For is believed")
+	fs.StringVar(&c.MetricsListen, "metrics-listen", "", "listen address of a separate listener serving /metrics (e.g. 127.0.0.1:9090)")
+	fs.BoolVar(&c.PublicMetrics, "public-metrics", false, "also serve /metrics on the web portal's listener (else 404 there)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
 	fs.DurationVar(&c.SessionIdle, "session-idle", 30*time.Minute, "a signed-in user's session ends after this long unused")

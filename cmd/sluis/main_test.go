@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -141,7 +142,8 @@ func TestEnvironmentTwins(t *testing.T) {
 
 func TestServeRunsAndShutsDown(t *testing.T) {
 	data := t.TempDir()
-	env := map[string]string{"SLUIS_DATA": data}
+	metricsAddr := "127.0.0.1:" + freePort(t)
+	env := map[string]string{"SLUIS_DATA": data, "SLUIS_METRICS_LISTEN": metricsAddr}
 	mustRun(t, env, "migrate")
 	port := freePort(t)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -170,6 +172,12 @@ func TestServeRunsAndShutsDown(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(data, "master.key")); err != nil {
 		t.Errorf("no key generated in the data folder: %v", err)
 	}
+	if code, body := httpGet(t, url+"/metrics"); code != http.StatusNotFound || strings.Contains(body, "go_goroutines") {
+		t.Errorf("/metrics on the public listener: %d", code)
+	}
+	if code, body := httpGet(t, "http://"+metricsAddr+"/metrics"); code != http.StatusOK || !strings.Contains(body, "go_goroutines") {
+		t.Errorf("/metrics on --metrics-listen: %d", code)
+	}
 	cancel()
 	select {
 	case code := <-done:
@@ -193,4 +201,19 @@ func freePort(t *testing.T) string {
 	}
 	defer ln.Close()
 	return fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
+}
+
+// httpGet answers the status and body of a GET.
+func httpGet(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
 }

@@ -62,7 +62,7 @@ func serve(ctx context.Context, c *config, e env, opt serveOptions) error {
 	if err != nil {
 		return err
 	}
-	web, err := p.web(c, opt, log)
+	web, metricsWeb, err := p.web(c, opt, log)
 	if err != nil {
 		return err
 	}
@@ -75,13 +75,32 @@ func serve(ctx context.Context, c *config, e env, opt serveOptions) error {
 		_ = httpLn.Close()
 		return fmt.Errorf("SMTP intake cannot listen on %s: %w", c.SMTP, err)
 	}
+	var metricsLn net.Listener
+	if c.MetricsListen != "" {
+		if metricsLn, err = net.Listen("tcp", c.MetricsListen); err != nil {
+			_, _ = httpLn.Close(), smtpLn.Close()
+			return fmt.Errorf("metrics cannot listen on %s: %w", c.MetricsListen, err)
+		}
+	}
 	if err := p.jobs.Start(ctx); err != nil {
 		_, _ = httpLn.Close(), smtpLn.Close()
+		if metricsLn != nil {
+			_ = metricsLn.Close()
+		}
 		return fmt.Errorf("starting jobs: %w", err)
 	}
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	go func() { errc <- fmt.Errorf("web portal: %w", web.Serve(httpLn)) }()
 	go func() { errc <- fmt.Errorf("SMTP intake: %w", p.smtp.Serve(smtpLn)) }()
+	if metricsLn != nil {
+		go func() { errc <- fmt.Errorf("metrics: %w", metricsWeb.Serve(metricsLn)) }()
+		log.Info("metrics are served apart", "metrics", metricsLn.Addr().String())
+		defer func() {
+			if err := metricsWeb.Close(); err != nil {
+				log.Error("closing the metrics listener", "err", err)
+			}
+		}()
+	}
 	log.Info("sluis is running", "version", version, "http", httpLn.Addr().String(), "smtp", smtpLn.Addr().String(),
 		"base_url", c.BaseURL, "database", string(store.Dialect()))
 	if opt.started != nil {
@@ -115,27 +134,34 @@ func shutdown(c *config, log *slog.Logger, web *http.Server, p *parts) error {
 	return errors.Join(errs...)
 }
 
-// web builds the portal's HTTP server.
-func (p *parts) web(c *config, opt serveOptions, log *slog.Logger) (*http.Server, error) {
+// web builds the portal's HTTP server and the metrics listener's (served
+// only with --metrics-listen). /metrics on the portal's own listener is a
+// 404 unless --public-metrics, or the demo, asks for it.
+func (p *parts) web(c *config, opt serveOptions, log *slog.Logger) (*http.Server, *http.Server, error) {
 	proxies, err := parsePrefixes(c.TrustedProxies)
 	if err != nil {
-		return nil, fmt.Errorf("--trusted-proxies: %w", err)
+		return nil, nil, fmt.Errorf("--trusted-proxies: %w", err)
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	popt := portal.Options{Logger: log, Store: p.store, BaseURL: c.BaseURL, Dev: opt.dev, Registry: reg,
 		Ready: p.ready(), TrustedProxies: proxies, Verify: p.verify, Delivery: p.delivery,
-		Auth: p.auth, Policy: p.policy, Receipts: p.receipts}
+		Auth: p.auth, Policy: p.policy, Receipts: p.receipts, PublicMetrics: c.PublicMetrics || opt.dev,
+		CSRFKey: p.keys.Derive("csrf v1")}
 	if opt.dev {
 		popt.Outbox = p.outbox
 	}
 	h, err := portal.New(popt)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	errLog := slog.NewLogLogger(log.Handler(), slog.LevelWarn)
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h.MetricsHandler())
+	metrics := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10, ErrorLog: errLog}
 	return &http.Server{Handler: h.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Minute,
-		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}, nil
+		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10, ErrorLog: errLog}, metrics, nil
 }
 
 // ensureDataDir creates the data folder and proves it writable, so a bad

@@ -115,6 +115,20 @@ func (a Accounts) MoveUser(ctx context.Context, by Actor, u db.User, unitID int6
 	})
 }
 
+// UnlockSecondFactor lets a user whose second factor locked after too
+// many wrong codes try codes again, with its audit event in the same
+// transaction.
+func (a Accounts) UnlockSecondFactor(ctx context.Context, by Actor, u db.User) error {
+	return a.Store.InTx(ctx, func(tx *db.Tx) error {
+		if err := tx.ClearFactorFailures(ctx, u.OrgID, u.ID); err != nil {
+			return err
+		}
+		ev := by.event(u.OrgID, "user.unlock_factor", u)
+		ev.Before, ev.After = "second factor locked", "unlocked"
+		return tx.AppendAudit(ctx, ev)
+	})
+}
+
 // ResetSecondFactor removes a user's TOTP, recovery codes and passkeys and
 // ends their sessions: they sign in with the password alone next (or
 // enrol again, where their unit requires a second factor).

@@ -33,9 +33,14 @@
 //     racing with the same code cannot both accept it. pquerna/otp is used
 //     only to compute codes: it keeps no memory of used ones.
 //   - Guessing a TOTP code: a half-signed-in session dies after 5 wrong
-//     codes (and every wrong code counts against the account as well).
+//     codes, and every code counts on the user's second-factor run, apart
+//     from the password's counters so that a right password never resets
+//     it: from the 5th wrong code on, the next is checked only after a
+//     wait that doubles (refused meanwhile, nothing sleeps), and the 20th
+//     locks the second factor until an admin unlocks it (factor.go).
 //   - Recovery codes: ten per enrolment, 80 random bits each, stored as
-//     SHA-256, each usable once (a conditional UPDATE marks it used).
+//     SHA-256, each usable once (a conditional UPDATE marks it used);
+//     wrong ones count on the same second-factor run as TOTP codes.
 //   - Reading the database: passwords are argon2id hashes, TOTP secrets are
 //     sealed with the vault's field key, session ids, recovery codes and
 //     ceremony ids are stored only as SHA-256 of 256-bit (80-bit for

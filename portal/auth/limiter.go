@@ -180,26 +180,6 @@ func (s *Service) forgive(ctx context.Context, keys ...string) error {
 	return errors.Join(errs...)
 }
 
-// checkLocks refuses when any of keys is locked, for steps that have no
-// password to check (a second factor).
-func (s *Service) checkLocks(ctx context.Context, keys ...string) error {
-	now := s.now()
-	f, err := s.opt.Store.SigninFailures(ctx, now, failWindow, keys...)
-	if err != nil {
-		return err
-	}
-	var until time.Time
-	for _, k := range f {
-		if k.Locked(now) && k.LockedUntil.After(until) {
-			until = k.LockedUntil
-		}
-	}
-	if !until.IsZero() {
-		return &ThrottledError{Until: until}
-	}
-	return nil
-}
-
 // failed counts a failure against akey and, unless empty, nkey, and
 // returns cause.
 func (s *Service) failed(ctx context.Context, akey, nkey string, cause error) error {

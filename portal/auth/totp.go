@@ -166,32 +166,40 @@ func (s *Service) ConfirmTOTP(ctx context.Context, sess Session, code string) (C
 	return out, nil
 }
 
-// codeFailed counts a wrong code in a half-signed-in session (which ends
-// after maxCodeFailures) and against the account, and returns cause.
+// codeFailed counts a wrong enrolment code in a half-signed-in session
+// (which ends after maxCodeFailures) and against the account, and returns
+// cause.
 func (s *Service) codeFailed(ctx context.Context, sess Session, cause error) error {
+	return s.failed(ctx, accountKey(sess.User.Email), "", s.sessionFailed(ctx, sess, cause))
+}
+
+// sessionFailed counts a wrong code in a half-signed-in session, which
+// ends after maxCodeFailures, and returns cause.
+func (s *Service) sessionFailed(ctx context.Context, sess Session, cause error) error {
 	if sess.Stage != db.StageFull {
 		if _, err := s.opt.Store.CountSessionFailure(ctx, sess.idHash, maxCodeFailures); err != nil {
 			return err
 		}
 	}
-	return s.failed(ctx, accountKey(sess.User.Email), "", cause)
+	return cause
 }
 
 // SecondFactor finishes signing in with a TOTP code or a recovery code,
 // in the half-signed-in session sess; the session is replaced by a new,
-// signed-in one.
+// signed-in one. Every code is counted on the user's second-factor run
+// (admitCode), which a password never resets.
 func (s *Service) SecondFactor(ctx context.Context, sess Session, code string) (SignIn, error) {
 	if sess.Stage != db.StageSecondFactor {
 		return SignIn{}, ErrNoSession
 	}
 	u := sess.User
-	if err := s.checkLocks(ctx, accountKey(u.Email)); err != nil {
+	if err := s.admitCode(ctx, u); err != nil {
 		return SignIn{}, err
 	}
 	if err := s.checkCode(ctx, u, code); err != nil {
-		return SignIn{}, s.codeFailed(ctx, sess, err)
+		return SignIn{}, s.sessionFailed(ctx, sess, err)
 	}
-	if err := s.opt.Store.ClearSigninFailures(ctx, accountKey(u.Email)); err != nil {
+	if err := s.opt.Store.ClearFactorFailures(ctx, u.OrgID, u.ID); err != nil {
 		return SignIn{}, err
 	}
 	return s.startSession(ctx, u, db.StageFull, sess.idHash)
@@ -251,8 +259,14 @@ func (s *Service) TOTPStatus(ctx context.Context, u db.User) (TOTPStatus, error)
 // DisableTOTP removes the user's TOTP and recovery codes after checking a
 // current code (or a recovery code).
 func (s *Service) DisableTOTP(ctx context.Context, sess Session, code string) error {
+	if err := s.admitCode(ctx, sess.User); err != nil {
+		return err
+	}
 	if err := s.checkCode(ctx, sess.User, code); err != nil {
-		return s.codeFailed(ctx, sess, err)
+		return err
+	}
+	if err := s.opt.Store.ClearFactorFailures(ctx, sess.User.OrgID, sess.User.ID); err != nil {
+		return err
 	}
 	s.opt.Logger.Info("TOTP removed", "user_id", sess.User.ID)
 	return s.opt.Store.DeleteTOTP(ctx, sess.User.OrgID, sess.User.ID)
