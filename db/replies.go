@@ -118,6 +118,22 @@ func (s *Store) ReplyAttachments(ctx context.Context, orgID, replyID int64) ([]R
 
 // RepliesSince counts a recipient's replies since a time, for the limit
 // on replies.
+// RepliesSinceLocked is RepliesSince inside tx, after locking the
+// recipient's row on PostgreSQL so that concurrent replies count one after
+// the other (SQLite's single writer already does).
+func (t *Tx) RepliesSinceLocked(ctx context.Context, orgID, recipientID int64, since time.Time) (int, error) {
+	if t.s.dialect == Postgres {
+		var id int64
+		if err := t.queryRow(ctx, `SELECT id FROM recipients WHERE org_id = ? AND id = ? FOR UPDATE`, orgID, recipientID).Scan(&id); err != nil {
+			return 0, mapError(err)
+		}
+	}
+	var n int
+	err := t.queryRow(ctx, `SELECT COUNT(*) FROM replies WHERE org_id = ? AND recipient_id = ? AND created_at > ?`,
+		orgID, recipientID, micros(since)).Scan(&n)
+	return n, mapError(err)
+}
+
 func (s *Store) RepliesSince(ctx context.Context, orgID, recipientID int64, since time.Time) (int, error) {
 	var n int
 	err := s.reader().queryRow(ctx, `SELECT COUNT(*) FROM replies WHERE org_id = ? AND recipient_id = ? AND created_at > ?`,

@@ -38,6 +38,7 @@ type config struct {
 	LogLevel       string
 	LogFormat      string
 	ShutdownGrace  time.Duration
+	ReplyBatch     time.Duration
 	SessionIdle    time.Duration
 	SessionMax     time.Duration
 }
@@ -78,6 +79,7 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.SessionIdle, "session-idle", 30*time.Minute, "a signed-in user's session ends after this long unused")
 	fs.DurationVar(&c.SessionMax, "session-max", 12*time.Hour, "a signed-in user's session ends this long after sign-in")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 20*time.Second, "how long a shutdown waits for work in flight")
+	fs.DurationVar(&c.ReplyBatch, "reply-batch", 2*time.Minute, "a sender hears of a recipient's replies once per window this long")
 }
 
 // envName is the environment twin of a flag: data → SLUIS_DATA.

@@ -46,6 +46,9 @@ type Options struct {
 	Now       func() time.Time
 	Retention time.Duration // how long released content is kept (default 30 days)
 	DraftTTL  time.Duration // how long a held draft is kept (default 14 days)
+	// ReplyBatch is the window within which a recipient's replies give
+	// the sender one mail (default 2 minutes).
+	ReplyBatch time.Duration
 	// Policy gives each unit's draft retention and whether its users may
 	// send from the web app; nil means DraftTTL and yes.
 	Policy *policy.Service
@@ -69,6 +72,9 @@ func New(opt Options) *Service {
 	}
 	if opt.Retention <= 0 {
 		opt.Retention = 30 * 24 * time.Hour
+	}
+	if opt.ReplyBatch <= 0 {
+		opt.ReplyBatch = 2 * time.Minute
 	}
 	if opt.DraftTTL <= 0 {
 		opt.DraftTTL = 14 * 24 * time.Hour

@@ -23,6 +23,9 @@ const (
 	MaxReplyText    = 100_000 // bytes of text
 	MaxReplyFiles   = 10
 	MaxRepliesDaily = 20 // per recipient in any 24 hours
+	// MaxRepliesHourly caps a burst: a verified recipient cannot flood the
+	// sender (each reply is up to 25 MB and tells the sender).
+	MaxRepliesHourly = 10
 )
 
 // Reply errors; portal shows each as a translated message.
@@ -30,7 +33,7 @@ var (
 	ErrReplyEmpty   = errors.New("delivery: a reply needs text or a file")
 	ErrReplyTooLong = errors.New("delivery: the reply text is too long")
 	ErrReplyFiles   = errors.New("delivery: too many files")
-	ErrReplyLimit   = errors.New("delivery: too many replies today")
+	ErrReplyLimit   = errors.New("delivery: too many replies for now")
 	ErrReplyNotOpen = errors.New("delivery: the message can no longer be answered")
 )
 
@@ -68,10 +71,15 @@ func (s *Service) Reply(ctx context.Context, in ReplyInput) (db.Reply, error) {
 		return db.Reply{}, err
 	}
 	err = s.opt.Store.InTx(ctx, func(tx *db.Tx) error {
+		// Counted again under the recipient's lock, so that replies sent
+		// at once cannot all pass the check made before the upload.
+		if err := s.underReplyLimits(ctx, tx, rc); err != nil {
+			return err
+		}
 		if err := tx.InsertReply(ctx, nr); err != nil {
 			return err
 		}
-		return s.enqueueSender(ctx, tx, rc, EventReply, nr.Reply.ID)
+		return s.enqueueReplyNotice(ctx, tx, rc, nr.Reply.ID, nr.Reply.CreatedAt)
 	})
 	if err != nil {
 		s.deleteBlobs(blobs)
@@ -98,12 +106,31 @@ func (s *Service) replyAllowed(ctx context.Context, in ReplyInput) error {
 	if msg.State != db.StateReleased || !s.opt.Now().Before(msg.ExpiresAt) {
 		return ErrReplyNotOpen
 	}
-	n, err := s.opt.Store.RepliesSince(ctx, rc.OrgID, rc.ID, s.opt.Now().Add(-24*time.Hour))
-	if err != nil {
-		return err
-	}
-	if n >= MaxRepliesDaily {
-		return ErrReplyLimit
+	return s.underReplyLimits(ctx, nil, rc)
+}
+
+// underReplyLimits refuses a reply over the hourly or the daily cap. In
+// a transaction it first locks the recipient's row (PostgreSQL; SQLite's
+// one writer already serialises), so the count holds until the insert.
+func (s *Service) underReplyLimits(ctx context.Context, tx *db.Tx, rc db.Recipient) error {
+	now := s.opt.Now()
+	for _, lim := range []struct {
+		n   int
+		per time.Duration
+	}{{MaxRepliesHourly, time.Hour}, {MaxRepliesDaily, 24 * time.Hour}} {
+		var n int
+		var err error
+		if tx != nil {
+			n, err = tx.RepliesSinceLocked(ctx, rc.OrgID, rc.ID, now.Add(-lim.per))
+		} else {
+			n, err = s.opt.Store.RepliesSince(ctx, rc.OrgID, rc.ID, now.Add(-lim.per))
+		}
+		if err != nil {
+			return err
+		}
+		if n >= lim.n {
+			return ErrReplyLimit
+		}
 	}
 	return nil
 }
@@ -172,10 +199,13 @@ const (
 // NotifySenderArgs is the job that mails a sender about one recipient of
 // their message.
 type NotifySenderArgs struct {
-	OrgID       int64  `json:"org_id"`
-	RecipientID int64  `json:"recipient_id"`
-	Event       string `json:"event"`
-	ReplyID     int64  `json:"reply_id,omitempty"`
+	OrgID       int64  `json:"org_id" river:"unique"`
+	RecipientID int64  `json:"recipient_id" river:"unique"`
+	Event       string `json:"event" river:"unique"`
+	ReplyID     int64  `json:"reply_id,omitempty"` // a reply notice: the first reply of its batch
+	// Batch is the start (Unix seconds) of the window a reply notice
+	// covers; one notice per recipient and window.
+	Batch int64 `json:"batch,omitempty" river:"unique"`
 }
 
 // Kind names the job.
@@ -187,6 +217,43 @@ func (s *Service) enqueueSender(ctx context.Context, tx *db.Tx, rc db.Recipient,
 		return fmt.Errorf("enqueueing the sender's notification: %w", err)
 	}
 	return nil
+}
+
+// enqueueReplyNotice schedules the sender's "reply received" mail for the
+// end of the reply's batch window: the replies of one recipient within a
+// window share one job (River keeps it unique by organisation, recipient,
+// event and window) and one mail that counts them. The job runs a grace
+// period after the window closes, so a reply whose upload began inside it
+// has committed by then.
+func (s *Service) enqueueReplyNotice(ctx context.Context, tx *db.Tx, rc db.Recipient, replyID int64, at time.Time) error {
+	batch := s.opt.ReplyBatch
+	start := at.Truncate(batch)
+	args := NotifySenderArgs{OrgID: rc.OrgID, RecipientID: rc.ID, Event: EventReply, ReplyID: replyID, Batch: start.Unix()}
+	opts := &river.InsertOpts{MaxAttempts: 20, ScheduledAt: start.Add(batch + batch/2),
+		UniqueOpts: river.UniqueOpts{ByArgs: true}}
+	if err := s.opt.Jobs.InsertTx(ctx, tx, args, opts); err != nil {
+		return fmt.Errorf("enqueueing the sender's reply notice: %w", err)
+	}
+	return nil
+}
+
+// batchSize counts the replies of the notice's window: the first one and
+// those that joined it. A notice without a window (enqueued before
+// batching) is about its one reply.
+func (s *Service) batchSize(ctx context.Context, rc db.Recipient, a NotifySenderArgs, first db.Reply) (int, error) {
+	if a.Batch == 0 {
+		return 1, nil
+	}
+	start := time.Unix(a.Batch, 0)
+	from, err := s.opt.Store.RepliesSince(ctx, rc.OrgID, rc.ID, start.Add(-time.Microsecond))
+	if err != nil {
+		return 0, err
+	}
+	after, err := s.opt.Store.RepliesSince(ctx, rc.OrgID, rc.ID, start.Add(s.opt.ReplyBatch-time.Microsecond))
+	if err != nil {
+		return 0, err
+	}
+	return max(from-after, 1), nil
 }
 
 // NotifyLocked enqueues the sender's "recipient locked" mail in tx
@@ -259,15 +326,23 @@ func (s *Service) senderMail(ctx context.Context, a NotifySenderArgs) (*mailer.M
 	lang := sender.Language
 	v := mailView{Lang: lang, Data: map[string]any{"Recipient": rc.Address, "Subject": oneLine(subject),
 		"Org": org.Name, "Sent": formatDate(msg.CreatedAt, lang)}}
+	v.Verify = a.Event
 	if a.Event == EventReply {
 		r, err := s.opt.Store.Reply(ctx, a.OrgID, a.ReplyID)
 		if err != nil {
 			return nil, err
 		}
 		v.URL = s.ReplyURL(r.UID)
+		n, err := s.batchSize(ctx, rc, a, r)
+		if err != nil {
+			return nil, err
+		}
+		if n > 1 {
+			v.Verify, v.Data["Count"] = "replies", n
+			v.URL = s.opt.BaseURL + "/messages/" + msg.UID
+		}
 	}
-	v.Verify = a.Event
-	return s.composeSenderMail(v, a.Event, sender, org)
+	return s.composeSenderMail(v, v.Verify, sender, org)
 }
 
 func (s *Service) composeSenderMail(v mailView, event string, sender db.User, org db.Org) (*mailer.Message, error) {
