@@ -103,7 +103,7 @@ func Launch(bin string) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{dir: dir, AccessKey: "sluistest" + randomHex(4), SecretKey: randomHex(20), exit: make(chan error, 1)}
-	ports, err := freePorts(6)
+	ports, err := freePorts(10)
 	if err != nil {
 		return nil, errors.Join(err, os.RemoveAll(dir))
 	}
@@ -130,20 +130,24 @@ func Launch(bin string) (*Server, error) {
 	return s, nil
 }
 
-// args are weed mini's flags: everything on loopback, telemetry and the
-// extra front ends off, one bucket.
+// args are weed mini's flags: every listener on a free loopback port (its
+// defaults are fixed ports, and grpc ones at +10000, which would clash
+// between test binaries), telemetry and the extra front ends off, one
+// bucket.
 func (s *Server) args(p []int) []string {
+	port := func(flag string, i int) string { return "-" + flag + "=" + strconv.Itoa(p[i]) }
 	return []string{"mini",
 		"-dir=" + filepath.Join(s.dir, "data"),
 		"-ip=127.0.0.1", "-ip.bind=127.0.0.1",
 		"-master.telemetry=false",
-		"-s3.port=" + strconv.Itoa(p[0]),
-		"-master.port=" + strconv.Itoa(p[1]),
-		"-volume.port=" + strconv.Itoa(p[2]),
-		"-filer.port=" + strconv.Itoa(p[3]),
+		port("s3.port", 0), port("s3.port.grpc", 1),
+		port("master.port", 2), port("master.port.grpc", 3),
+		port("volume.port", 4), port("volume.port.grpc", 5),
+		port("filer.port", 6), port("filer.port.grpc", 7),
+		port("admin.port", 8), port("admin.port.grpc", 9), "-admin.port.legacy=0", "-admin.ui=false",
+		"-webdav=false", "-s3.port.iceberg=0", "-s3.port.lance=0",
 		"-s3.config=" + filepath.Join(s.dir, "identities.json"),
 		"-bucket=" + Bucket,
-		"-admin.ui=false", "-webdav.port=0", "-s3.port.iceberg=0", "-s3.port.lance=0",
 	}
 }
 
