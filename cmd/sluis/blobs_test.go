@@ -131,6 +131,7 @@ func startWithBlobs(t *testing.T, relay *testRelay, srv *s3test.Server, blobsURL
 		}
 		select {
 		case code := <-done:
+			done <- code // for in.stop
 			t.Fatalf("serve exited %d:\n%s", code, in.stderr.String())
 		case <-time.After(50 * time.Millisecond):
 		}

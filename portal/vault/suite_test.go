@@ -26,6 +26,10 @@ type storeCase struct {
 	crash func(t *testing.T)
 	// leftovers counts such remains (temp files, unfinished uploads).
 	leftovers func(t *testing.T) int
+	// streamHeap is how far the heap may grow while a blob of any size
+	// streams in or out: a few chunks for a folder; for an object store,
+	// one 8 MiB part and the garbage of the one before.
+	streamHeap uint64
 }
 
 // blobStores are the stores every suite test runs against: the folder
@@ -37,7 +41,7 @@ var blobStores = map[string]func(t *testing.T) storeCase{
 		if err != nil {
 			t.Fatal(err)
 		}
-		return storeCase{store: s,
+		return storeCase{store: s, streamHeap: 16 << 20,
 			crash: func(t *testing.T) { writeFile(t, s.tmpPath(newID()), []byte("half a blob"), 0o600) },
 			leftovers: func(t *testing.T) int {
 				return len(files(t, filepath.Join(dir, tmpDir)))
@@ -45,7 +49,7 @@ var blobStores = map[string]func(t *testing.T) storeCase{
 	},
 	"s3": func(t *testing.T) storeCase {
 		s := newTestS3(t)
-		return storeCase{store: s,
+		return storeCase{store: s, streamHeap: 24 << 20,
 			crash: func(t *testing.T) { startUpload(t, s) },
 			leftovers: func(t *testing.T) int {
 				res, err := s.core.ListMultipartUploads(context.Background(), s.bucket, s.prefix, "", "", "", 1000)

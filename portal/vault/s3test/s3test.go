@@ -19,7 +19,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,6 +27,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
 )
 
 // Bucket is the bucket every test shares.
@@ -103,7 +105,7 @@ func Launch(bin string) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{dir: dir, AccessKey: "sluistest" + randomHex(4), SecretKey: randomHex(20), exit: make(chan error, 1)}
-	ports, err := freePorts(6)
+	ports, err := freePorts(10)
 	if err != nil {
 		return nil, errors.Join(err, os.RemoveAll(dir))
 	}
@@ -130,20 +132,24 @@ func Launch(bin string) (*Server, error) {
 	return s, nil
 }
 
-// args are weed mini's flags: everything on loopback, telemetry and the
-// extra front ends off, one bucket.
+// args are weed mini's flags: every listener on a free loopback port (its
+// defaults are fixed ports, and grpc ones at +10000, which would clash
+// between test binaries), telemetry and the extra front ends off, one
+// bucket.
 func (s *Server) args(p []int) []string {
+	port := func(flag string, i int) string { return "-" + flag + "=" + strconv.Itoa(p[i]) }
 	return []string{"mini",
 		"-dir=" + filepath.Join(s.dir, "data"),
 		"-ip=127.0.0.1", "-ip.bind=127.0.0.1",
 		"-master.telemetry=false",
-		"-s3.port=" + strconv.Itoa(p[0]),
-		"-master.port=" + strconv.Itoa(p[1]),
-		"-volume.port=" + strconv.Itoa(p[2]),
-		"-filer.port=" + strconv.Itoa(p[3]),
+		port("s3.port", 0), port("s3.port.grpc", 1),
+		port("master.port", 2), port("master.port.grpc", 3),
+		port("volume.port", 4), port("volume.port.grpc", 5),
+		port("filer.port", 6), port("filer.port.grpc", 7),
+		port("admin.port", 8), port("admin.port.grpc", 9), "-admin.port.legacy=0", "-admin.ui=false",
+		"-webdav=false", "-s3.port.iceberg=0", "-s3.port.lance=0",
 		"-s3.config=" + filepath.Join(s.dir, "identities.json"),
 		"-bucket=" + Bucket,
-		"-admin.ui=false", "-webdav.port=0", "-s3.port.iceberg=0", "-s3.port.lance=0",
 	}
 }
 
@@ -167,29 +173,30 @@ func (s *Server) writeIdentities() error {
 	return os.WriteFile(filepath.Join(s.dir, "identities.json"), b, 0o600)
 }
 
-// waitReady polls the bucket until the S3 API answers for it. Without
-// credentials the answer is 403 once the bucket exists (404 before).
+// waitReady polls until the S3 API says, to a signed request, that the
+// bucket exists: weed answers before it has made the bucket.
 func (s *Server) waitReady() error {
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
-	client := &http.Client{Timeout: 5 * time.Second}
+	client, err := minio.New(strings.TrimPrefix(s.Endpoint, "http://"), &minio.Options{
+		Creds: credentials.NewStaticV4(s.AccessKey, s.SecretKey, ""), Region: "us-east-1",
+		BucketLookup: minio.BucketLookupPath, MaxRetries: 1})
+	if err != nil {
+		return err
+	}
 	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodHead, s.Endpoint+"/"+Bucket, nil)
-		if err != nil {
-			return err
-		}
-		if resp, err := client.Do(req); err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusOK {
-				return nil
-			}
+		pctx, pcancel := context.WithTimeout(ctx, 5*time.Second)
+		ok, _ := client.BucketExists(pctx, Bucket)
+		pcancel()
+		if ok {
+			return nil
 		}
 		select {
 		case err := <-s.exit:
 			s.exit <- err
 			return fmt.Errorf("weed exited: %v", err)
 		case <-ctx.Done():
-			return fmt.Errorf("weed's S3 API did not answer within %s", startTimeout)
+			return fmt.Errorf("weed's S3 API did not show bucket %s within %s", Bucket, startTimeout)
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
