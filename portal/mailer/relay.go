@@ -49,17 +49,27 @@ func (r *Relay) Send(ctx context.Context, m *Message) (Result, error) {
 		return Result{}, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
-	defer cancel()
 	c, err := r.open(ctx)
 	if err != nil {
+		cancel()
 		return Result{}, err
 	}
-	defer func() { _ = c.Close() }() // after Quit this only reports "already closed"
 	rejected, err := r.deliver(ctx, c, envelope(m.To), raw)
 	if err != nil {
+		_ = c.Close()
+		cancel()
 		return Result{Rejected: rejected}, err
 	}
-	_ = c.Quit() // the relay took the message; a failed goodbye changes nothing
+	// The relay has the message. Say goodbye without keeping the caller
+	// waiting: the job records "sent" right after the 250, and every round
+	// trip before that record is a window in which a crash makes the retry
+	// send the mail again. A failed goodbye changes nothing; the timeout
+	// bounds it.
+	go func() {
+		defer cancel()
+		_ = c.Quit()
+		_ = c.Close() // after Quit this only reports "already closed"
+	}()
 	return Result{MessageID: id, Rejected: rejected}, nil
 }
 
