@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"sluis/db"
+	"sluis/portal/delivery"
+)
+
+// The failover test's load: failoverMessages over failoverConns
+// connections to each of the two instances; A is killed once half have
+// got 250.
+const (
+	failoverMessages = 300
+	failoverConns    = 3
+)
+
+// TestFailoverUnderLoad: two instances on one database and bucket take
+// SMTP load; A is killed with SIGKILL half-way and not restarted. B takes
+// the rest of the load, works every job, and rescues the ones A was
+// running (River's rescuer, after portal/jobs' RescueAfter of a minute).
+// Every message A or B answered 250 to is stored, decrypts, is readable
+// through B's recipient pages, and every recipient is notified; a
+// recipient notified twice is counted and kept under 0.1 %.
+func TestFailoverUnderLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("failover test: builds the binary, runs two servers and waits for River's rescue; skipped with -short")
+	}
+	c := newCluster(t, 2)
+	a, b := c.nodes[0], c.nodes[1]
+	inbox := collect(t, c.relay)
+	a.start(t)
+	b.start(t)
+
+	var addrs []string
+	for range failoverConns {
+		addrs = append(addrs, a.smtp, b.smtp)
+	}
+	load := newLoad(t.Name(), failoverMessages)
+	load.runOver(addrs, failoverMessages/2, func() {
+		if err := a.proc.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Errorf("kill -9 A: %v", err)
+		}
+	})
+	<-a.proc.done
+	acked := load.acked()
+	t.Logf("load: %d messages got 250, %d failed, %d never sent", len(acked), load.count(failed), load.count(unsent))
+	if len(acked) < failoverMessages*3/4 {
+		t.Fatalf("only %d of %d messages got 250: B did not carry on\n%s", len(acked), failoverMessages, c.logs(t))
+	}
+	select {
+	case <-b.proc.done:
+		t.Fatalf("B exited: %v\n%s", b.proc.err, b.log(t))
+	default:
+	}
+
+	store := c.store(t)
+	t.Logf("notification jobs after the load: %s", jobStates(t, store))
+	keys, v := c.vault(t)
+	links := delivery.New(delivery.Options{Keys: keys, BaseURL: c.baseURL}) // only derives links
+	defer links.Close()
+	want := checkStored(t, store, v, links, load, acked)
+	// Jobs A left "running" are rescued by B once they are a minute old
+	// (portal/jobs: RescueAfter), checked every 30 s by the elected leader,
+	// which may first have to take over from A.
+	missing := inbox.waitFor(want, 3*time.Minute)
+	for _, m := range missing[:min(len(missing), 10)] {
+		t.Errorf("no notification for %s of %s; its job: %s", m.addr, m.msgID, jobOf(t, store, m.rcptID))
+	}
+	notified, dups := inbox.tally(want)
+	stored := countRows(t, store, `SELECT COUNT(*) FROM messages`)
+	t.Logf("acknowledged %d, stored %d (all messages in the database: %d), notified %d of %d, duplicates %d (%.2f %%)",
+		len(acked), len(acked)-countMissing(t, store, load, acked), stored, notified, len(want), dups,
+		100*float64(dups)/float64(max(notified, 1)))
+	if len(missing) > 0 {
+		t.Errorf("%d of %d notifications never arrived; jobs now: %s", len(missing), len(want), jobStates(t, store))
+	}
+	if dups*1000 >= max(notified, 1) {
+		t.Errorf("%d duplicate notifications of %d: not under 0.1 %%", dups, notified)
+	}
+
+	// One acknowledged message read through B's pages, with B's code.
+	i := acked[len(acked)/2]
+	first := want[0]
+	for _, w := range want {
+		if w.msgID == load.msgIDs[i] {
+			first = w
+			break
+		}
+	}
+	number := phoneOf(t, store, first.rcptID)
+	web := newWebClient(t)
+	link := web.verifyBySMS(c, first.token, number, b, b)
+	text := load.texts[messageIndex(load, first.msgID)]
+	if pg := web.get(b, link+"/read"); pg.status != 200 || !containsLine(pg.body, text) {
+		t.Errorf("message %s at B: %d\n%s", first.msgID, pg.status, pg.body)
+	}
+	if t.Failed() {
+		t.Logf("server logs:\n%s", c.logs(t))
+	}
+}
+
+// tally counts the expected notifications that arrived and the extra
+// copies of them (a recipient notified more than once).
+func (in *inbox) tally(want []expected) (notified, dups int) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	for _, w := range want {
+		n := 0
+		for _, a := range in.tokens[w.token] {
+			if a == w.addr {
+				n++
+			}
+		}
+		if n > 0 {
+			notified++
+			dups += n - 1
+		}
+	}
+	return notified, dups
+}
+
+// countMissing counts acknowledged messages not in the database.
+func countMissing(t *testing.T, store *db.Store, l *crashLoad, acked []int) int {
+	t.Helper()
+	n := 0
+	for _, i := range acked {
+		var one int
+		err := store.DB().QueryRowContext(context.Background(),
+			sqlFor(store, `SELECT 1 FROM messages WHERE header_message_id = ?`), l.msgIDs[i]).Scan(&one)
+		if err != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// phoneOf is the mobile number a recipient's code goes to.
+func phoneOf(t *testing.T, store *db.Store, rcptID int64) string {
+	t.Helper()
+	var number string
+	if err := store.DB().QueryRowContext(context.Background(),
+		sqlFor(store, `SELECT phone FROM recipients WHERE id = ?`), rcptID).Scan(&number); err != nil {
+		t.Fatal(err)
+	}
+	return number
+}
+
+func messageIndex(l *crashLoad, msgID string) int {
+	for i, id := range l.msgIDs {
+		if id == msgID {
+			return i
+		}
+	}
+	return -1
+}
+
+// containsLine reports whether the page shows the text's first line.
+func containsLine(page, text string) bool {
+	first, _, _ := strings.Cut(text, "\n")
+	return strings.Contains(page, first)
+}
