@@ -35,7 +35,7 @@ func openBlobs(t *testing.T, data string) (*vault.Keys, *vault.FS, *vault.Vault)
 // draining it from the start so the relay never blocks.
 type inbox struct {
 	mu      sync.Mutex
-	tokens  map[string][]string // token → addresses it was sent to
+	tokens  map[string][]string // token → addresses it was sent to, once per mail
 	arrived chan struct{}       // a nudge after each message
 }
 
@@ -64,8 +64,12 @@ func collect(t *testing.T, r *testRelay) *inbox {
 func (in *inbox) add(m relayed) {
 	text := strings.ReplaceAll(string(m.Data), "=\r\n", "")
 	in.mu.Lock()
+	seen := map[string]bool{} // a notification shows its link more than once
 	for _, sm := range linkToken.FindAllStringSubmatch(text, -1) {
-		in.tokens[sm[1]] = append(in.tokens[sm[1]], m.To...)
+		if !seen[sm[1]] {
+			seen[sm[1]] = true
+			in.tokens[sm[1]] = append(in.tokens[sm[1]], m.To...)
+		}
 	}
 	in.mu.Unlock()
 	select {

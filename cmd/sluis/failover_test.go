@@ -71,6 +71,10 @@ func TestFailoverUnderLoad(t *testing.T) {
 	for _, m := range missing[:min(len(missing), 10)] {
 		t.Errorf("no notification for %s of %s; its job: %s", m.addr, m.msgID, jobOf(t, store, m.rcptID))
 	}
+	// Then every job is worked, those A left running included: only then
+	// can a duplicate that a rescued job would send have arrived.
+	waitJobs(t, store, 0, 3*time.Minute, "state NOT IN ('completed', 'cancelled', 'discarded')")
+	t.Logf("notification jobs at the end: %s; %d ran more than once", jobStates(t, store), jobCount(t, store, "attempt > 1"))
 	notified, dups := inbox.tally(want)
 	stored := countRows(t, store, `SELECT COUNT(*) FROM messages`)
 	t.Logf("acknowledged %d, stored %d (all messages in the database: %d), notified %d of %d, duplicates %d (%.2f %%)",
@@ -99,6 +103,7 @@ func TestFailoverUnderLoad(t *testing.T) {
 	if pg := web.get(b, link+"/read"); pg.status != 200 || !containsLine(pg.body, text) {
 		t.Errorf("message %s at B: %d\n%s", first.msgID, pg.status, pg.body)
 	}
+	(&crashServer{logs: b.logs}).stop(t, b.proc)
 	if t.Failed() {
 		t.Logf("server logs:\n%s", c.logs(t))
 	}

@@ -107,14 +107,17 @@ func TestTwoInstancesEndToEnd(t *testing.T) {
 
 	// Failed SMTP AUTHs, alternately at A and B, are counted together.
 	authLockAcross(t, a, b)
+	for _, n := range c.nodes {
+		(&crashServer{logs: n.logs}).stop(t, n.proc)
+	}
 	if t.Failed() {
 		t.Logf("server logs:\n%s", c.logs(t))
 	}
 }
 
 // authLockAcross tries wrong passwords for one address alternately at the
-// two nodes, on fresh connections, until 9 have been counted (refused with
-// 535; the address is then locked for 16 s), waiting out each shorter lock.
+// two nodes, on fresh connections, until 8 have been counted (refused with
+// 535; the address is then locked for 8 s), waiting out each shorter lock.
 // The address locks after 5 failures within 15 minutes (portal/auth), so
 // with counters per process neither node would lock before it alone had
 // refused 5: each must answer "locked" while it has refused fewer. Once
@@ -122,7 +125,7 @@ func TestTwoInstancesEndToEnd(t *testing.T) {
 // has failed, so no way round the lock).
 func authLockAcross(t *testing.T, nodes ...*node) {
 	t.Helper()
-	const user, wrong, counted = "balie@zkh.test", "not the password at all", 9
+	const user, wrong, counted = "balie@zkh.test", "not the password at all", 8
 	refused := map[string]int{}  // 535s per node
 	lockedAt := map[string]int{} // the node's own 535s at its first 454, +1
 	var answers []string
