@@ -19,7 +19,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,6 +27,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
 )
 
 // Bucket is the bucket every test shares.
@@ -167,29 +169,30 @@ func (s *Server) writeIdentities() error {
 	return os.WriteFile(filepath.Join(s.dir, "identities.json"), b, 0o600)
 }
 
-// waitReady polls the bucket until the S3 API answers for it. Without
-// credentials the answer is 403 once the bucket exists (404 before).
+// waitReady polls the bucket, with the access key, until the S3 API says
+// it exists. (An anonymous probe is not enough: weed refuses it with 403
+// before it has created the bucket, and a test would then find none.)
 func (s *Server) waitReady() error {
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
-	client := &http.Client{Timeout: 5 * time.Second}
+	client, err := minio.New(strings.TrimPrefix(s.Endpoint, "http://"), &minio.Options{
+		Creds: credentials.NewStaticV4(s.AccessKey, s.SecretKey, ""), Region: "us-east-1"})
+	if err != nil {
+		return err
+	}
 	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodHead, s.Endpoint+"/"+Bucket, nil)
-		if err != nil {
-			return err
-		}
-		if resp, err := client.Do(req); err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusOK {
-				return nil
-			}
+		pctx, pcancel := context.WithTimeout(ctx, 5*time.Second)
+		ok, err := client.BucketExists(pctx, Bucket)
+		pcancel()
+		if err == nil && ok {
+			return nil
 		}
 		select {
 		case err := <-s.exit:
 			s.exit <- err
 			return fmt.Errorf("weed exited: %v", err)
 		case <-ctx.Done():
-			return fmt.Errorf("weed's S3 API did not answer within %s", startTimeout)
+			return fmt.Errorf("weed's S3 API did not show the bucket within %s", startTimeout)
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
