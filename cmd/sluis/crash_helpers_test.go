@@ -35,7 +35,7 @@ func openBlobs(t *testing.T, data string) (*vault.Keys, *vault.FS, *vault.Vault)
 // draining it from the start so the relay never blocks.
 type inbox struct {
 	mu      sync.Mutex
-	tokens  map[string][]string // token → addresses it was sent to
+	tokens  map[string][]string // token → addresses it was sent to, once per mail
 	arrived chan struct{}       // a nudge after each message
 }
 
@@ -64,8 +64,12 @@ func collect(t *testing.T, r *testRelay) *inbox {
 func (in *inbox) add(m relayed) {
 	text := strings.ReplaceAll(string(m.Data), "=\r\n", "")
 	in.mu.Lock()
+	seen := map[string]bool{} // a notification shows its link more than once
 	for _, sm := range linkToken.FindAllStringSubmatch(text, -1) {
-		in.tokens[sm[1]] = append(in.tokens[sm[1]], m.To...)
+		if !seen[sm[1]] {
+			seen[sm[1]] = true
+			in.tokens[sm[1]] = append(in.tokens[sm[1]], m.To...)
+		}
 	}
 	in.mu.Unlock()
 	select {
@@ -112,7 +116,7 @@ func (in *inbox) waitFor(want []expected, timeout time.Duration) []expected {
 func notifications(t *testing.T, store *db.Store, links *delivery.Service, msgID string, id int64) []expected {
 	t.Helper()
 	rows, err := store.DB().QueryContext(context.Background(),
-		`SELECT id, address, link_nonce FROM recipients WHERE message_id = ? ORDER BY position`, id)
+		sqlFor(store, `SELECT id, address, link_nonce FROM recipients WHERE message_id = ? ORDER BY position`), id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,9 +146,15 @@ func jobOf(t *testing.T, store *db.Store, rcptID int64) string {
 	t.Helper()
 	var state, attemptedAt, scheduledAt, errs string
 	var attempt int
-	err := store.DB().QueryRowContext(context.Background(), `SELECT state, attempt, COALESCE(CAST(attempted_at AS TEXT), ''),
+	q := `SELECT state, attempt, COALESCE(CAST(attempted_at AS TEXT), ''),
 		CAST(scheduled_at AS TEXT), COALESCE(json(errors), '') FROM river_job
-		WHERE kind = 'notify_recipient' AND json_extract(args, '$.recipient_id') = ?`, rcptID).
+		WHERE kind = 'notify_recipient' AND json_extract(args, '$.recipient_id') = ?`
+	if store.Dialect() == db.Postgres {
+		q = `SELECT state::text, attempt, COALESCE(attempted_at::text, ''), scheduled_at::text,
+			COALESCE(array_to_string(errors, ' '), '') FROM river_job
+			WHERE kind = 'notify_recipient' AND (args->>'recipient_id')::bigint = $1`
+	}
+	err := store.DB().QueryRowContext(context.Background(), q, rcptID).
 		Scan(&state, &attempt, &attemptedAt, &scheduledAt, &errs)
 	if err != nil {
 		return "none found: " + err.Error()
@@ -248,7 +258,7 @@ func checkStored(t *testing.T, store *db.Store, v *vault.Vault, links *delivery.
 	for _, i := range acked {
 		var id int64
 		var state, textBlob string
-		err := store.DB().QueryRowContext(ctx, `SELECT id, state, text_blob FROM messages WHERE header_message_id = ?`, l.msgIDs[i]).
+		err := store.DB().QueryRowContext(ctx, sqlFor(store, `SELECT id, state, text_blob FROM messages WHERE header_message_id = ?`), l.msgIDs[i]).
 			Scan(&id, &state, &textBlob)
 		if err != nil {
 			t.Errorf("message %d got 250 but is not stored: %v", i, err)
@@ -278,4 +288,23 @@ func readBlob(t *testing.T, v *vault.Vault, id string) string {
 		t.Errorf("blob %s: %v", id, err)
 	}
 	return string(b)
+}
+
+// sqlFor turns the ? placeholders of a test's query into $1, $2 … when
+// store is on PostgreSQL.
+func sqlFor(store *db.Store, query string) string {
+	if store.Dialect() != db.Postgres {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

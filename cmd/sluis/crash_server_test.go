@@ -72,15 +72,24 @@ type serveProc struct {
 func (s *crashServer) start(t *testing.T) *serveProc {
 	t.Helper()
 	logName := filepath.Join(t.TempDir(), fmt.Sprintf("serve-%d.log", len(s.logs)))
+	s.logs = append(s.logs, logName)
+	p := launch(t, s.bin, logName, []string{"SLUIS_DATA=" + s.data}, "serve", "--http", s.http, "--smtp", s.smtp,
+		"--relay", "smtp://"+s.relay, "--base-url", "http://"+s.http, "--mail-from", "sluis@zkh.test", "--shutdown-grace", "10s")
+	p.waitReady(t, s.http, func() string { return s.log(t) })
+	return p
+}
+
+// launch starts the binary with args, the test's environment plus env,
+// its output in the file logName; the process is killed when the test ends.
+func launch(t *testing.T, bin, logName string, env []string, args ...string) *serveProc {
+	t.Helper()
 	logFile, err := os.Create(logName)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.logs = append(s.logs, logName)
 	p := &serveProc{done: make(chan struct{})}
-	p.cmd = exec.Command(s.bin, "serve", "--http", s.http, "--smtp", s.smtp, "--relay", "smtp://"+s.relay,
-		"--base-url", "http://"+s.http, "--mail-from", "sluis@zkh.test", "--shutdown-grace", "10s")
-	p.cmd.Env = append(os.Environ(), "SLUIS_DATA="+s.data)
+	p.cmd = exec.Command(bin, args...)
+	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout, p.cmd.Stderr = logFile, logFile
 	err = p.cmd.Start()
 	_ = logFile.Close() // the child has its own descriptor
@@ -89,21 +98,27 @@ func (s *crashServer) start(t *testing.T) *serveProc {
 	}
 	go func() { p.err = p.cmd.Wait(); close(p.done) }()
 	t.Cleanup(func() { _ = p.cmd.Process.Kill(); <-p.done })
-	for range 400 {
-		if resp, err := http.Get("http://" + s.http + "/readyz"); err == nil {
+	return p
+}
+
+// waitReady waits until the process answers /readyz on httpAddr with 200;
+// log tells what it wrote, should it never get there.
+func (p *serveProc) waitReady(t *testing.T, httpAddr string, log func() string) {
+	t.Helper()
+	for range 1200 {
+		if resp, err := http.Get("http://" + httpAddr + "/readyz"); err == nil {
 			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return p
+				return
 			}
 		}
 		select {
 		case <-p.done:
-			t.Fatalf("serve exited (%v) before it was ready:\n%s", p.err, s.log(t))
+			t.Fatalf("serve exited (%v) before it was ready:\n%s", p.err, log())
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	t.Fatalf("serve did not come up:\n%s", s.log(t))
-	return nil
+	t.Fatalf("serve did not come up:\n%s", log())
 }
 
 // stop ends serve with SIGTERM, as an operator would, and expects a clean exit.

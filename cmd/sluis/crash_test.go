@@ -89,10 +89,13 @@ type crashLoad struct {
 	outcome       []atomic.Int32
 }
 
-func newCrashLoad(tag string) *crashLoad {
-	l := &crashLoad{outcome: make([]atomic.Int32, crashMessages)}
+func newCrashLoad(tag string) *crashLoad { return newLoad(tag, crashMessages) }
+
+// newLoad makes n messages to two of crashRcpts each.
+func newLoad(tag string, n int) *crashLoad {
+	l := &crashLoad{outcome: make([]atomic.Int32, n)}
 	run := fmt.Sprintf("%x", time.Now().UnixNano())
-	for i := range crashMessages {
+	for i := range n {
 		l.msgIDs = append(l.msgIDs, fmt.Sprintf("crash-%d-%s@zkh.test", i, run))
 		l.rcpts = append(l.rcpts, []string{crashRcpts[i%4], crashRcpts[(i+1)%4]})
 		var body strings.Builder
@@ -117,15 +120,27 @@ func (l *crashLoad) raw(i int) string {
 // dialling fails the connection's worker stops, so run ends soon after
 // the kill.
 func (l *crashLoad) run(addr string, kill func()) {
-	next := make(chan int, crashMessages)
-	for i := range crashMessages {
+	addrs := make([]string, crashConns)
+	for i := range addrs {
+		addrs[i] = addr
+	}
+	l.runOver(addrs, crashKillAt, kill)
+}
+
+// runOver sends the messages over one connection to each of addrs (an
+// address may repeat), all taking from one queue, and calls kill once
+// killAt have got 250. A connection that breaks is dialled again; once
+// dialling fails its worker stops and the others take the rest.
+func (l *crashLoad) runOver(addrs []string, killAt int, kill func()) {
+	next := make(chan int, len(l.outcome))
+	for i := range l.outcome {
 		next <- i
 	}
 	close(next)
 	var n atomic.Int32
 	var once sync.Once
 	var wg sync.WaitGroup
-	for range crashConns {
+	for _, addr := range addrs {
 		wg.Go(func() {
 			var c *smtp.Client
 			defer func() {
@@ -147,7 +162,7 @@ func (l *crashLoad) run(addr string, kill func()) {
 					continue
 				}
 				l.outcome[i].Store(acked)
-				if n.Add(1) == crashKillAt {
+				if int(n.Add(1)) == killAt {
 					once.Do(kill)
 				}
 			}

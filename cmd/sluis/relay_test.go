@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,6 +20,10 @@ type testRelay struct {
 	srv  *smtp.Server
 	addr string
 	ch   chan relayed
+	// delay holds each MAIL FROM this long, as a busy relay would: a
+	// sender is then mid-conversation for a while, before the message is
+	// handed over.
+	delay atomic.Int64
 }
 
 type relayed struct {
@@ -73,7 +78,11 @@ type relaySession struct {
 	to   []string
 }
 
-func (s *relaySession) Mail(from string, _ *smtp.MailOptions) error { s.from = from; return nil }
+func (s *relaySession) Mail(from string, _ *smtp.MailOptions) error {
+	time.Sleep(time.Duration(s.r.delay.Load()))
+	s.from = from
+	return nil
+}
 func (s *relaySession) Rcpt(to string, _ *smtp.RcptOptions) error {
 	s.to = append(s.to, to)
 	return nil
