@@ -122,6 +122,7 @@ func (ws worldSetup) options(t testing.TB, w *testworld.World, o *Options) {
 	}
 	o.Store, o.Verify, o.Delivery, o.Auth, o.Policy, o.Receipts = w.Store, v, w.Delivery, a, pol, rcpt
 	o.Now = w.Clock.Now
+	o.CSRFKey = w.Keys.Derive("csrf v1") // as cmd/sluis derives it: the same on every instance
 }
 
 // scenario is one request and what must come back.

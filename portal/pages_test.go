@@ -103,7 +103,7 @@ func TestTemplateKeysExist(t *testing.T) {
 		_, k := classify(echo.NewHTTPError(code))
 		keys = append(keys, "error."+k, "error."+k+"_detail")
 	}
-	keys = append(keys, "error.csrf", "error.csrf_detail", "signin.title", "signin.unavailable", "about.title", "outbox.title", "outbox.raw", "lang.self")
+	keys = append(keys, "error.csrf", "error.csrf_detail", "signin.title", "about.title", "outbox.title", "outbox.raw", "lang.self")
 	for _, lang := range e.s.i18n.Languages() {
 		for _, k := range keys {
 			if got := e.s.i18n.T(lang, k, nil); got == k {
