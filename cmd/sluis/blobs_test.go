@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -98,46 +97,7 @@ func TestServeNamesTheWrongBucketOrCredentials(t *testing.T) {
 // the bucket behind blobsURL.
 func startWithBlobs(t *testing.T, relay *testRelay, srv *s3test.Server, blobsURL string) *instance {
 	t.Helper()
-	in := &instance{data: t.TempDir(), http: "127.0.0.1:" + freePort(t), smtp: "127.0.0.1:" + freePort(t), relay: relay, stderr: &bytes.Buffer{}}
-	env := s3Env(srv, map[string]string{"SLUIS_DATA": in.data, "SLUIS_BLOBS": blobsURL})
-	mustRun(t, env, "migrate")
-	mustRun(t, env, "org", "create", "--name", "Ziekenhuis Test", "--domain", "zkh.test")
-	mustRun(t, env, "user", "add", "--email", "arts@zkh.test", "--name", "Dr. Arts", "--language", "en", "--password", e2ePassword)
-	importBook(t, in.data, "patient@example.com,Patient,+31612345678")
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
-	args := []string{"serve", "--http", in.http, "--smtp", in.smtp, "--relay", "smtp://" + relay.addr,
-		"--base-url", "http://" + in.http, "--mail-from", "sluis@zkh.test"}
-	go func() { done <- run(ctx, args, env2(env, in.stderr)) }()
-	var once sync.Once
-	in.stop = func() {
-		once.Do(func() {
-			cancel()
-			select {
-			case code := <-done:
-				if code != 0 {
-					t.Errorf("serve exited %d:\n%s", code, in.stderr.String())
-				}
-			case <-time.After(30 * time.Second):
-				t.Error("serve did not stop")
-			}
-		})
-	}
-	t.Cleanup(in.stop)
-	for range 400 {
-		if resp, err := http.Get("http://" + in.http + "/readyz"); err == nil {
-			_ = resp.Body.Close()
-			return in
-		}
-		select {
-		case code := <-done:
-			done <- code // for in.stop
-			t.Fatalf("serve exited %d:\n%s", code, in.stderr.String())
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-	t.Fatalf("serve did not come up:\n%s", in.stderr.String())
-	return nil
+	return startInstanceEnv(t, relay, s3Env(srv, map[string]string{"SLUIS_BLOBS": blobsURL}))
 }
 
 // readyz returns the status of the readiness probe.

@@ -28,14 +28,22 @@ const e2ePassword = "correct horse battery staple"
 
 func startInstance(t *testing.T, relay *testRelay, extra ...string) *instance {
 	t.Helper()
+	return startInstanceEnv(t, relay, nil, extra...)
+}
+
+// startInstanceEnv is startInstance with more environment for every
+// command (an object store's settings, say).
+func startInstanceEnv(t *testing.T, relay *testRelay, more map[string]string, extra ...string) *instance {
+	t.Helper()
 	in := &instance{data: t.TempDir(), http: "127.0.0.1:" + freePort(t), smtp: "127.0.0.1:" + freePort(t), relay: relay, stderr: &bytes.Buffer{}}
 	env := map[string]string{"SLUIS_DATA": in.data}
+	for k, v := range more {
+		env[k] = v
+	}
 	mustRun(t, env, "migrate")
 	mustRun(t, env, "org", "create", "--name", "Ziekenhuis Test", "--domain", "zkh.test")
 	mustRun(t, env, "user", "add", "--email", "arts@zkh.test", "--name", "Dr. Arts", "--language", "en", "--password", e2ePassword)
-	book := filepath.Join(in.data, "book.csv")
-	writeFile(t, book, "email_address,full_name,phone_number\npatient@example.com,Patient,+31612345678\n")
-	mustRun(t, env, "contacts", "import", "--org", "zkh.test", book)
+	importBook(t, in.data, "patient@example.com,Patient,+31612345678")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	args := append([]string{"serve", "--http", in.http, "--smtp", in.smtp, "--relay", "smtp://" + relay.addr,
@@ -56,12 +64,17 @@ func startInstance(t *testing.T, relay *testRelay, extra ...string) *instance {
 		})
 	}
 	t.Cleanup(in.stop)
-	for range 200 {
+	for range 400 {
 		if resp, err := http.Get("http://" + in.http + "/readyz"); err == nil {
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			return in
 		}
-		time.Sleep(50 * time.Millisecond)
+		select {
+		case code := <-done:
+			done <- code // for in.stop
+			t.Fatalf("serve exited %d:\n%s", code, in.stderr.String())
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
 	t.Fatalf("serve did not come up:\n%s", in.stderr.String())
 	return nil
