@@ -32,6 +32,7 @@ type Message struct {
 	ReceiptTo       string // Disposition-Notification-To, when requested
 	Problems        string // JSON list of control-block problems (masked)
 	Defects         string // JSON list of what the MIME parser repaired ({"kind", "where"}); "" for none
+	RawSHA256       string // hex SHA-256 of the message as the intake received it; "" when not kept
 	CreatedAt       time.Time
 	ReleasedAt      time.Time // zero while held
 	ExpiresAt       time.Time
@@ -69,10 +70,10 @@ func (t *Tx) InsertMessage(ctx context.Context, nm *NewMessage) error {
 		released = micros(m.ReleasedAt)
 	}
 	id, err := t.insert(ctx, `INSERT INTO messages (uid, org_id, sender_id, unit_id, state, subject, header_message_id,
-		text_blob, html_blob, size, receipt_to, problems, defects, created_at, released_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		text_blob, html_blob, size, receipt_to, problems, defects, created_at, released_at, expires_at, raw_sha256)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.UID, m.OrgID, m.SenderID, m.UnitID, m.State, m.Subject, m.HeaderMessageID, m.TextBlob, m.HTMLBlob,
-		m.Size, m.ReceiptTo, m.Problems, m.Defects, micros(m.CreatedAt), released, micros(m.ExpiresAt))
+		m.Size, m.ReceiptTo, m.Problems, m.Defects, micros(m.CreatedAt), released, micros(m.ExpiresAt), m.RawSHA256)
 	if err != nil {
 		return fmt.Errorf("inserting message: %w", err)
 	}
@@ -104,14 +105,14 @@ func boolInt(b bool) int {
 }
 
 const messageColumns = `id, uid, org_id, sender_id, unit_id, state, subject, header_message_id, text_blob, html_blob,
-	size, receipt_to, problems, defects, created_at, released_at, expires_at`
+	size, receipt_to, problems, defects, created_at, released_at, expires_at, raw_sha256`
 
 func scanMessage(r interface{ Scan(...any) error }) (Message, error) {
 	var m Message
 	var created, expires int64
 	var released *int64
 	err := r.Scan(&m.ID, &m.UID, &m.OrgID, &m.SenderID, &m.UnitID, &m.State, &m.Subject, &m.HeaderMessageID,
-		&m.TextBlob, &m.HTMLBlob, &m.Size, &m.ReceiptTo, &m.Problems, &m.Defects, &created, &released, &expires)
+		&m.TextBlob, &m.HTMLBlob, &m.Size, &m.ReceiptTo, &m.Problems, &m.Defects, &created, &released, &expires, &m.RawSHA256)
 	m.CreatedAt, m.ExpiresAt = fromMicros(created), fromMicros(expires)
 	if released != nil {
 		m.ReleasedAt = fromMicros(*released)

@@ -235,7 +235,7 @@ func (s submitter) NewSink(ctx context.Context, u db.User) (mime.Sink, func(), e
 // Submit stores the message; a message larger than the sender's unit
 // allows is refused for good, so the mail program does not retry it.
 func (s submitter) Submit(ctx context.Context, in *intake.Submission) error {
-	err := s.d.Submit(ctx, &delivery.Incoming{User: in.User, Rcpts: in.Rcpts, Message: in.Message, Size: in.Size})
+	err := s.d.Submit(ctx, &delivery.Incoming{User: in.User, Rcpts: in.Rcpts, Message: in.Message, Size: in.Size, SHA256: in.SHA256})
 	if errors.Is(err, delivery.ErrTooLarge) {
 		return &intake.RejectError{Code: 552, Enhanced: [3]int{5, 3, 4}, Message: "Message too large for your unit's limit"}
 	}

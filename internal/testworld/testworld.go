@@ -7,6 +7,8 @@ package testworld
 
 import (
 	"context"
+	"crypto/sha256"
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -127,7 +129,8 @@ func (w *World) Submit(t testing.TB, raw string, rcpts ...string) (db.Message, [
 		cleanup()
 		t.Fatalf("parsing the test message: %v", err)
 	}
-	if err := w.Delivery.Submit(ctx, &delivery.Incoming{User: w.Sender, Rcpts: rcpts, Message: msg, Size: int64(len(raw))}); err != nil {
+	if err := w.Delivery.Submit(ctx, &delivery.Incoming{User: w.Sender, Rcpts: rcpts, Message: msg, Size: int64(len(raw)),
+		SHA256: fmt.Sprintf("%x", sha256.Sum256([]byte(raw)))}); err != nil {
 		cleanup()
 		t.Fatalf("submitting: %v", err)
 	}

@@ -93,7 +93,10 @@ func (s *Service) send(ctx context.Context, job *rivertype.JobRow, m *mailer.Mes
 		res, err = s.opt.Mailer.Send(ctx, m)
 		return err
 	}, func(ctx context.Context, tx *db.Tx, at time.Time) error {
-		return tx.MarkNotified(ctx, rc.OrgID, rc.ID, at)
+		if err := tx.MarkNotified(ctx, rc.OrgID, rc.ID, at); err != nil || res.Reply == "" {
+			return err
+		}
+		return tx.RecordRelayReply(ctx, rc.OrgID, rc.ID, res.Reply) // for the proof of delivery
 	})
 	now := s.opt.Now().UTC()
 	var perm *mailer.PermanentError

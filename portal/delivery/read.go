@@ -53,6 +53,8 @@ type ReadRequest struct {
 	// InlineURL is where the reader's page serves the part at a position,
 	// for the body's cid: images; nil shows none of them.
 	InlineURL func(position int) string
+	// Visit is who reads, for the audit log (visits.go).
+	Visit Visit
 }
 
 // MessageView is a message as one of its recipients reads it.
@@ -118,6 +120,9 @@ func (s *Service) Read(ctx context.Context, req ReadRequest) (MessageView, error
 		return MessageView{}, err
 	}
 	if err := s.markOpened(ctx, rc); err != nil {
+		return MessageView{}, err
+	}
+	if err := s.auditVisit(ctx, KindView, msg, rc, req.Visit, ""); err != nil {
 		return MessageView{}, err
 	}
 	if v.ReceiptTo, err = s.askReceipt(ctx, msg, rc); err != nil {

@@ -19,6 +19,7 @@ type Incoming struct {
 	Rcpts   []string // envelope recipients, normalised and deduplicated; Bcc included
 	Message *mime.Message
 	Size    int64
+	SHA256  string // hex SHA-256 of the message as received, kept for the proof of delivery
 }
 
 // Submit resolves every recipient and stores the message, held when any
@@ -100,7 +101,7 @@ func (s *Service) newMessage(ctx context.Context, org db.Org, in *Incoming, rcpt
 	now := s.opt.Now().UTC()
 	problems := lineProblems(in.Message.Control, rcpts)
 	m := db.Message{UID: uid, OrgID: org.ID, SenderID: in.User.ID, UnitID: in.User.UnitID, State: db.StateReleased,
-		HeaderMessageID: in.Message.MessageID, Size: in.Size, CreatedAt: now, ReleasedAt: now, ExpiresAt: now.Add(pol.MessageRetention)}
+		HeaderMessageID: in.Message.MessageID, Size: in.Size, RawSHA256: in.SHA256, CreatedAt: now, ReleasedAt: now, ExpiresAt: now.Add(pol.MessageRetention)}
 	if held(rcpts, problems) {
 		m.State, m.ReleasedAt, m.ExpiresAt = db.StateHeld, time.Time{}, now.Add(pol.DraftRetention)
 	}

@@ -1,6 +1,8 @@
 package intake
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -89,9 +91,11 @@ func (s *session) receive(t transaction, in *dataReader) (*Submission, func(), e
 	if err != nil {
 		return nil, cleanup, fmt.Errorf("opening the attachment sink: %w", err)
 	}
-	msg, err := mime.Parse(in, mime.DefaultLimits(), sink)
+	digest := sha256.New() // of the message as received, for the proof of delivery
+	src := io.TeeReader(in, digest)
+	msg, err := mime.Parse(src, mime.DefaultLimits(), sink)
 	if err == nil {
-		_, err = io.Copy(io.Discard, in) // the size limit applies to all of it
+		_, err = io.Copy(io.Discard, src) // the size limit applies to all of it
 	}
 	if err == nil && in.err != nil {
 		err = in.err // a failure the parser took for the end of a part
@@ -107,7 +111,7 @@ func (s *session) receive(t transaction, in *dataReader) (*Submission, func(), e
 		return nil, cleanup, errFromNotYours
 	}
 	return &Submission{User: t.user, MailFrom: t.from, Rcpts: t.rcpts, Message: msg,
-		Size: in.n, RemoteAddr: s.remote.String()}, cleanup, nil
+		Size: in.n, RemoteAddr: s.remote.String(), SHA256: hex.EncodeToString(digest.Sum(nil))}, cleanup, nil
 }
 
 // dataReply is the SMTP reply for the outcome of DATA; nil means 250.

@@ -20,6 +20,7 @@ type Submission struct {
 	Message    *mime.Message // parsed; attachments already stored through the Sink
 	Size       int64         // bytes read
 	RemoteAddr string
+	SHA256     string // hex SHA-256 of the message exactly as received (after dot-unstuffing)
 }
 
 // Submitter stores a submission durably (blobs + DB + jobs in one

@@ -53,6 +53,9 @@ type Result struct {
 	// Rejected lists recipients the relay refused permanently (5xx); every
 	// other recipient was accepted.
 	Rejected []Rejection
+	// Reply is the relay's reply to the message ("250 2.0.0 queued as
+	// …"), "" when there was none to keep (the dev outbox).
+	Reply string
 }
 
 // Rejection is one recipient's permanent refusal.

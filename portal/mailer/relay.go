@@ -54,7 +54,7 @@ func (r *Relay) Send(ctx context.Context, m *Message) (Result, error) {
 		cancel()
 		return Result{}, err
 	}
-	rejected, err := r.deliver(ctx, c, envelope(m.To), raw)
+	rejected, reply, err := r.deliver(ctx, c, envelope(m.To), raw)
 	if err != nil {
 		_ = c.Close()
 		cancel()
@@ -70,7 +70,7 @@ func (r *Relay) Send(ctx context.Context, m *Message) (Result, error) {
 		_ = c.Quit()
 		_ = c.Close() // after Quit this only reports "already closed"
 	}()
-	return Result{MessageID: id, Rejected: rejected}, nil
+	return Result{MessageID: id, Rejected: rejected, Reply: reply}, nil
 }
 
 func envelope(to []Address) []string {
@@ -81,24 +81,26 @@ func envelope(to []Address) []string {
 	return addrs
 }
 
-// deliver runs MAIL, RCPT for each recipient, and DATA.
-func (r *Relay) deliver(ctx context.Context, c *smtp.Client, to []string, raw []byte) ([]Rejection, error) {
+// deliver runs MAIL, RCPT for each recipient, and DATA, and returns the
+// relay's reply to the final dot.
+func (r *Relay) deliver(ctx context.Context, c *smtp.Client, to []string, raw []byte) ([]Rejection, string, error) {
 	if err := c.Mail(r.mailFrom, &smtp.MailOptions{Size: int64(len(raw))}); err != nil {
-		return nil, classify(ctx, StageMail, err)
+		return nil, "", classify(ctx, StageMail, err)
 	}
 	rejected, err := rcptAll(ctx, c, to)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if len(rejected) == len(to) {
 		first := rejected[0]
-		return rejected, &PermanentError{Stage: StageRcpt, Code: first.Code,
+		return rejected, "", &PermanentError{Stage: StageRcpt, Code: first.Code,
 			Err: fmt.Errorf("every recipient was refused, first with %d %s", first.Code, first.Text)}
 	}
-	if err := writeData(c, raw); err != nil {
-		return nil, classify(ctx, StageData, err)
+	reply, err := writeData(c, raw)
+	if err != nil {
+		return nil, "", classify(ctx, StageData, err)
 	}
-	return rejected, nil
+	return rejected, reply, nil
 }
 
 // rcptAll collects permanent refusals; any other failure ends the attempt.
@@ -131,14 +133,20 @@ func replyText(se *smtp.SMTPError) string {
 	return se.Message
 }
 
-func writeData(c *smtp.Client, raw []byte) error {
+// writeData sends the message and returns the relay's reply text (the
+// proof of delivery shows it: relays put their queue id there).
+func writeData(c *smtp.Client, raw []byte) (string, error) {
 	w, err := c.Data()
 	if err != nil {
-		return err
+		return "", err
 	}
 	if _, err := w.Write(raw); err != nil {
 		_ = w.Close()
-		return err
+		return "", err
 	}
-	return w.Close()
+	res, err := w.CloseWithResponse()
+	if err != nil {
+		return "", err
+	}
+	return "250 " + res.StatusText, nil
 }
