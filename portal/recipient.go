@@ -70,6 +70,11 @@ func (s *Server) loadRecipient(next echo.HandlerFunc) echo.HandlerFunc {
 		if r.session, err = s.recipientSession(c, rc); err != nil {
 			return err
 		}
+		if rc.Method == db.MethodSignIn { // internal: the user's own session (recipient_internal.go)
+			if r.session, err = s.signedInReader(c, rc); err != nil {
+				return err
+			}
+		}
 		c.Set(keyRecipient, r)
 		return next(c)
 	}
@@ -104,7 +109,7 @@ func (s *Server) requireRecipientSession(next echo.HandlerFunc) echo.HandlerFunc
 	return func(c echo.Context) error {
 		r := recipientOf(c)
 		if !r.session {
-			return c.Redirect(http.StatusSeeOther, r.base())
+			return s.refuseReader(c, r)
 		}
 		if r.closed(s) {
 			return s.showClosed(c, r)

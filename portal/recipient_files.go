@@ -45,7 +45,7 @@ func (s *Server) downloadAttachment(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f, err := s.delivery.OpenAttachment(c.Request().Context(), r.rc.OrgID, r.rc.ID, n)
+	f, err := s.delivery.DownloadAttachment(c.Request().Context(), r.rc.OrgID, r.rc.ID, n, s.visit(c, r))
 	if err != nil {
 		return fileError(err)
 	}

@@ -48,7 +48,7 @@ func (s *Server) showMessage(c echo.Context) error {
 	r := recipientOf(c)
 	showImages := c.QueryParam("images") == "1"
 	m, err := s.delivery.Read(c.Request().Context(), delivery.ReadRequest{OrgID: r.rc.OrgID, RecipientID: r.rc.ID,
-		RemoteImages: showImages, InlineURL: r.inlineURL})
+		RemoteImages: showImages, InlineURL: r.inlineURL, Visit: s.visit(c, r)})
 	switch {
 	case errors.Is(err, delivery.ErrClosed):
 		return s.showClosed(c, r) // closed since the request began

@@ -36,6 +36,8 @@ type landingView struct {
 func (s *Server) showLanding(c echo.Context) error {
 	r := recipientOf(c)
 	switch {
+	case r.rc.Method == db.MethodSignIn && !r.session:
+		return s.refuseReader(c, r) // internal: sign in (recipient_internal.go)
 	case r.closed(s) && !r.session:
 		return s.showGone(c)
 	case r.closed(s):

@@ -88,6 +88,8 @@ func (s *Server) recipientRoutes(g *echo.Group) {
 	r.POST("/reply", s.sendReply)
 	r.POST("/close", s.closeMessage)
 	r.POST("/receipt", s.answerReceipt)
+	r.GET("/message.eml", s.downloadCopy) // the own copy and print view (recipient_copy.go)
+	r.GET("/print", s.showPrint)
 }
 
 func (s *Server) devRoutes(g *echo.Group) {
@@ -111,6 +113,9 @@ func (s *Server) userRoutes(e *echo.Echo) {
 	get("/messages", s.listMessages)
 	get("/messages/:uid", s.showSentMessage)
 	post("/messages/:uid/revoke", s.revokeMessage)
+	get("/messages/:uid/proof", s.showProof) // proof of delivery (sender_proof.go)
+	get("/messages/:uid/proof.pdf", s.downloadProofPDF)
+	get("/messages/:uid/proof.json", s.downloadProofJSON)
 	get("/drafts/:uid", s.showDraft)
 	post("/drafts/:uid", s.completeDraft)
 	get("/replies/:uid", s.showSenderReply)

@@ -1,0 +1,112 @@
+package delivery
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/go-pdf/fpdf"
+)
+
+// The proof of delivery as a PDF, drawn by fpdf alone (no external
+// renderer). fpdf's core fonts speak Windows-1252, so every string goes
+// through its translator: the accents of Dutch and French names and
+// labels come out right; a character outside that code page (rare in
+// these languages) is replaced by the translator's stand-in.
+
+// ProofLabels are the PDF's words in the reader's language.
+type ProofLabels struct {
+	T    func(key string) string // translates a key of the proof catalogue
+	When func(t time.Time) string
+}
+
+// WriteProofPDF writes p as an A4 PDF.
+func WriteProofPDF(w io.Writer, p Proof, l ProofLabels) error {
+	pdf := fpdf.New("P", "mm", "A4", "")
+	tr := pdf.UnicodeTranslatorFromDescriptor("")
+	pdf.SetTitle(l.T("proof.title")+" "+p.UID, true)
+	pdf.SetCreator("Sluis", true)
+	pdf.SetCreationDate(p.Generated)
+	pdf.SetModificationDate(p.Generated)
+	pdf.SetMargins(18, 18, 18)
+	pdf.SetAutoPageBreak(true, 18)
+	pdf.AliasNbPages("")
+	pdf.SetFooterFunc(func() {
+		pdf.SetY(-14)
+		pdf.SetFont("Helvetica", "", 8)
+		pdf.CellFormat(0, 5, tr(p.UID+" · "+l.T("proof.page")+" "+strconv.Itoa(pdf.PageNo())+"/{nb}"), "", 0, "C", false, 0, "")
+	})
+	pdf.AddPage()
+	pdf.SetFont("Helvetica", "B", 16)
+	pdf.MultiCell(0, 8, tr(l.T("proof.title")), "", "L", false)
+	pdf.Ln(2)
+	for _, row := range proofFacts(p, l) {
+		pdf.SetFont("Helvetica", "B", 9)
+		pdf.CellFormat(38, 5, tr(row[0]), "", 0, "L", false, 0, "")
+		font := "Helvetica"
+		if row[0] == l.T("proof.sha256") {
+			font = "Courier"
+		}
+		pdf.SetFont(font, "", 9)
+		pdf.MultiCell(0, 5, tr(row[1]), "", "L", false)
+	}
+	for _, r := range p.Recipients {
+		proofRecipientPDF(pdf, tr, r, l)
+	}
+	if err := pdf.Error(); err != nil {
+		return fmt.Errorf("drawing the proof: %w", err)
+	}
+	return pdf.Output(w)
+}
+
+// proofFacts are the message's lines at the top.
+func proofFacts(p Proof, l ProofLabels) [][2]string {
+	sha := p.SHA256
+	if sha == "" {
+		sha = l.T("proof.sha256_none")
+	}
+	return [][2]string{
+		{l.T("proof.subject"), p.Subject},
+		{l.T("proof.sender"), p.Sender},
+		{l.T("proof.org"), p.Org},
+		{l.T("proof.received"), l.When(p.Received)},
+		{l.T("proof.size"), strconv.FormatInt(p.Size, 10) + " bytes"},
+		{l.T("proof.sha256"), sha},
+		{l.T("proof.message_id"), p.UID},
+		{l.T("proof.generated"), l.When(p.Generated)},
+	}
+}
+
+// proofRecipientPDF draws one recipient's heading and events.
+func proofRecipientPDF(pdf *fpdf.Fpdf, tr func(string) string, r ProofRecipient, l ProofLabels) {
+	pdf.Ln(4)
+	pdf.SetFont("Helvetica", "B", 11)
+	pdf.MultiCell(0, 6, tr(r.Address+" ("+r.Field+", "+l.T("proof.method."+r.Method)+")"), "B", "L", false)
+	pdf.Ln(1)
+	for _, e := range r.Events {
+		pdf.SetFont("Helvetica", "", 9)
+		pdf.CellFormat(48, 5, tr(l.When(e.At)), "", 0, "L", false, 0, "")
+		pdf.SetFont("Helvetica", "B", 9)
+		pdf.CellFormat(42, 5, tr(l.T("proof.event."+e.Kind)), "", 0, "L", false, 0, "")
+		pdf.SetFont("Helvetica", "", 9)
+		pdf.MultiCell(0, 5, tr(eventDetail(e, l)), "", "L", false)
+	}
+}
+
+// eventDetail is an event's detail for people: a method or a receipt
+// state translated, anything else as recorded.
+func eventDetail(e ProofEvent, l ProofLabels) string {
+	switch e.Kind {
+	case EventVerified:
+		return l.T("proof.method." + e.Detail)
+	case EventReceipt:
+		return l.T("proof.receipt." + e.Detail)
+	}
+	return e.Detail
+}
+
+// EventDetail is eventDetail for the web page.
+func EventDetail(e ProofEvent, t func(string) string) string {
+	return eventDetail(e, ProofLabels{T: t})
+}
