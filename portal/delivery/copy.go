@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"strings"
 
 	"github.com/emersion/go-message"
@@ -267,7 +268,9 @@ func (c *Copy) writePart(ctx context.Context, w *message.Writer, a db.Attachment
 	if name = CleanFilename(name); name != "" {
 		params["filename"] = name
 	}
-	h.SetContentDisposition(disposition, params)
+	// RFC 2231 for a name beyond ASCII (go-message would write an RFC 2047
+	// encoded word, which the standard does not allow in a parameter).
+	h.Set("Content-Disposition", mime.FormatMediaType(disposition, params))
 	if a.ContentID != "" {
 		h.Set("Content-Id", "<"+a.ContentID+">")
 	}

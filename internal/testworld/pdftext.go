@@ -1,0 +1,81 @@
+package testworld
+
+import (
+	"bytes"
+	"compress/zlib"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"golang.org/x/text/encoding/charmap"
+)
+
+// PDF reading for tests: enough of the format to check what a PDF that
+// Sluis drew says, without a tool CI may lack. It inflates the content
+// streams (FlateDecode, or none), collects the strings shown with Tj
+// (fpdf's core fonts write Windows-1252), and counts the pages.
+
+var (
+	streamPattern = regexp.MustCompile(`(?s)<<(.*?)>>\s*stream\r?\n(.*?)\r?\nendstream`)
+	showPattern   = regexp.MustCompile(`\(((?:\\.|[^\\)])*)\)\s*Tj`)
+	pagePattern   = regexp.MustCompile(`/Type\s*/Page[^s]`)
+)
+
+// PDFText returns the text a PDF shows, one shown string per line, and
+// its number of pages.
+func PDFText(pdf []byte) (text string, pages int, err error) {
+	var b strings.Builder
+	for _, m := range streamPattern.FindAllSubmatch(pdf, -1) {
+		data := m[2]
+		if bytes.Contains(m[1], []byte("/FlateDecode")) {
+			zr, err := zlib.NewReader(bytes.NewReader(data))
+			if err != nil {
+				return "", 0, err
+			}
+			if data, err = io.ReadAll(zr); err != nil {
+				return "", 0, err
+			}
+		}
+		for _, s := range showPattern.FindAllSubmatch(data, -1) {
+			line, err := charmap.Windows1252.NewDecoder().Bytes(unescapePDF(s[1]))
+			if err != nil {
+				return "", 0, err
+			}
+			b.Write(line)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String(), len(pagePattern.FindAll(pdf, -1)), nil
+}
+
+// unescapePDF undoes a literal string's escapes: \n, \(, \\, \ddd…
+func unescapePDF(s []byte) []byte {
+	var out []byte
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' || i+1 == len(s) {
+			out = append(out, s[i])
+			continue
+		}
+		i++
+		switch c := s[i]; {
+		case c >= '0' && c <= '7':
+			j := i
+			for j < len(s) && j < i+3 && s[j] >= '0' && s[j] <= '7' {
+				j++
+			}
+			n, _ := strconv.ParseUint(string(s[i:j]), 8, 8)
+			out = append(out, byte(n))
+			i = j - 1
+		case c == 'n':
+			out = append(out, '\n')
+		case c == 'r':
+			out = append(out, '\r')
+		case c == 't':
+			out = append(out, '\t')
+		default:
+			out = append(out, c)
+		}
+	}
+	return out
+}
