@@ -60,6 +60,9 @@ func TestRelaySend(t *testing.T) {
 			if id := checkMessage(t, mail.Data, m); id != res.MessageID || res.Rejected != nil {
 				t.Errorf("result %+v, header Message-ID %s", res, id)
 			}
+			if !strings.HasPrefix(res.Reply, "250 ") || len(res.Reply) < 6 { // kept for the proof of delivery
+				t.Errorf("the relay's reply %q", res.Reply)
+			}
 		})
 	}
 }
