@@ -77,7 +77,9 @@ func (s *Server) recipientRoutes(g *echo.Group) {
 	g.POST("/check", s.checkCode)
 	g.POST("/access", s.checkAccessCode)
 	g.POST("/forgot", s.forgotAccessCode)
-	for _, p := range []string{"/code", "/check", "/access", "/forgot", "/close"} {
+	g.POST("/device", s.openWithDevice)       // recipient_device.go
+	g.POST("/forget-device", s.forgetDevice) // recipient_device.go
+	for _, p := range []string{"/code", "/check", "/access", "/forgot", "/close", "/device", "/forget-device"} {
 		g.GET(p, s.redirectLanding) // a language switch on a re-rendered form
 	}
 	r := g.Group("", s.requireRecipientSession)
@@ -153,6 +155,7 @@ func (s *Server) adminRoutes(e *echo.Echo) {
 	post("/admin/users/:id/unlock-factor", s.unlockSecondFactor)
 	get("/admin/recipients", s.listLockedRecipients)
 	post("/admin/recipients/:id/unlock", s.unlockRecipient)
+	post("/admin/devices/:id/revoke", s.revokeDevice) // admin_devices.go
 	get("/admin/audit", s.showAudit)
 	get("/admin/audit.csv", s.exportAudit)
 
