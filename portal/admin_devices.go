@@ -16,8 +16,8 @@ import (
 
 // deviceRow is one remembered device on the admin page.
 type deviceRow struct {
-	ID                        int64
-	Address                   string
+	ID                         int64
+	Address                    string
 	Created, LastUsed, Expires string
 }
 

@@ -77,7 +77,7 @@ func (s *Server) recipientRoutes(g *echo.Group) {
 	g.POST("/check", s.checkCode)
 	g.POST("/access", s.checkAccessCode)
 	g.POST("/forgot", s.forgotAccessCode)
-	g.POST("/device", s.openWithDevice)       // recipient_device.go
+	g.POST("/device", s.openWithDevice)      // recipient_device.go
 	g.POST("/forget-device", s.forgetDevice) // recipient_device.go
 	for _, p := range []string{"/code", "/check", "/access", "/forgot", "/close", "/device", "/forget-device"} {
 		g.GET(p, s.redirectLanding) // a language switch on a re-rendered form
