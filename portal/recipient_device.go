@@ -53,7 +53,7 @@ func (s *Server) setDeviceCookie(c echo.Context, rc db.Recipient, token string, 
 	if token == "" {
 		ck.MaxAge = -1
 	} else {
-		ck.Expires, ck.MaxAge = until, int(time.Until(until).Seconds())
+		ck.Expires, ck.MaxAge = until, int(until.Sub(s.now()).Seconds())
 	}
 	c.SetCookie(ck)
 }
