@@ -30,6 +30,8 @@ type landingView struct {
 	Forgot  bool // the sender was just told about a lost access code
 	Hinting bool
 	rememberedView
+	Note       string // "not my number": the note as typed (recipient_number.go)
+	NumberTold bool   // the sender was just told
 }
 
 // showLanding shows who sent the message and how to prove who you are;
@@ -109,6 +111,7 @@ func (s *Server) landing(c echo.Context, r *recipientCtx, st verify.Status) (lan
 	}
 	v.Wait = wait(st.NextSendIn)
 	v.rememberedView, v.Notice = s.remembered(c, r), s.deviceNotice(c)
+	v.NumberTold = c.QueryParam("number") == "told"
 	return v, nil
 }
 

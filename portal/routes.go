@@ -79,7 +79,8 @@ func (s *Server) recipientRoutes(g *echo.Group) {
 	g.POST("/forgot", s.forgotAccessCode)
 	g.POST("/device", s.openWithDevice)      // recipient_device.go
 	g.POST("/forget-device", s.forgetDevice) // recipient_device.go
-	for _, p := range []string{"/code", "/check", "/access", "/forgot", "/close", "/device", "/forget-device"} {
+	g.POST("/number", s.reportWrongNumber)   // recipient_number.go
+	for _, p := range []string{"/code", "/check", "/access", "/forgot", "/close", "/device", "/forget-device", "/number"} {
 		g.GET(p, s.redirectLanding) // a language switch on a re-rendered form
 	}
 	r := g.Group("", s.requireRecipientSession)
@@ -118,6 +119,8 @@ func (s *Server) userRoutes(e *echo.Echo) {
 	get("/replies/:uid", s.showSenderReply)
 	get("/replies/:uid/files/:n", s.downloadReplyFile)
 	post("/replies/:uid/answer", s.answerReply)
+	get("/requests/:uid", s.showNumberRequest)    // sender_number.go
+	post("/requests/:uid", s.answerNumberRequest) // sender_number.go
 	get("/contacts", s.listContacts)
 	get("/contacts/new", s.showNewContact)
 	post("/contacts", s.createContact)
