@@ -53,12 +53,12 @@ type NumberRequestCounts struct {
 // network, and those of one recipient that mailed the sender.
 func (t *Tx) CountNumberRequests(ctx context.Context, orgID, recipientID int64, network string, networkSince, linkSince time.Time) (NumberRequestCounts, error) {
 	var c NumberRequestCounts
-	err := t.queryRow(ctx, `SELECT COUNT(*) FROM number_requests WHERE org_id = ? AND network = ? AND created_at >= ?`,
+	err := t.queryRow(ctx, `SELECT COUNT(*) FROM number_requests WHERE org_id = ? AND network = ? AND created_at > ?`,
 		orgID, network, micros(networkSince)).Scan(&c.Network)
 	if err != nil {
 		return c, fmt.Errorf("counting a network's number requests: %w", err)
 	}
-	err = t.queryRow(ctx, `SELECT COUNT(*) FROM number_requests WHERE org_id = ? AND recipient_id = ? AND mailed = 1 AND created_at >= ?`,
+	err = t.queryRow(ctx, `SELECT COUNT(*) FROM number_requests WHERE org_id = ? AND recipient_id = ? AND mailed = 1 AND created_at > ?`,
 		orgID, recipientID, micros(linkSince)).Scan(&c.Mailed)
 	if err != nil {
 		return c, fmt.Errorf("counting a recipient's number requests: %w", err)
