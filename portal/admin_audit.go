@@ -15,7 +15,7 @@ import (
 
 // auditKinds are the kinds the filter offers; the log may hold others.
 var auditKinds = []string{"policy.", "unit.", "user.", "signin", "signin.failed", "draft.release", "message.revoke",
-	"recipient.lock", "recipient.unlock", "audit.export", "device."}
+	"recipient.lock", "recipient.unlock", "audit.export", "device.", "number."}
 
 // auditView is the audit log page.
 type auditView struct {
