@@ -147,6 +147,10 @@ func (t *Tx) forgetDevicesOnChange(ctx context.Context, c Contact, diffs []field
 	if err != nil || n == 0 {
 		return err
 	}
-	return t.AppendAudit(ctx, AuditEvent{OrgID: c.OrgID, Actor: clip(ch.Actor), Kind: "device.revoke", Target: "address:" + c.Email,
+	actor := ch.Actor
+	if actor == "" {
+		actor = "system"
+	}
+	return t.AppendAudit(ctx, AuditEvent{OrgID: c.OrgID, Actor: actor, Kind: "device.revoke", Target: "address:" + c.Email,
 		Detail: fmt.Sprintf("%d device(s): verification data changed in the address book (%s)", n, ch.Source)})
 }
