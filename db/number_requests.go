@@ -18,6 +18,7 @@ type NumberRequest struct {
 	MessageID   int64
 	RecipientID int64
 	Network     string
+	OldDisplay  string // the masked number the recipient saw
 	Note        []byte // sealed by delivery; nil when none
 	Mailed      bool
 	CreatedAt   time.Time
@@ -25,13 +26,13 @@ type NumberRequest struct {
 	DoneBy      int64
 }
 
-const numberRequestColumns = `id, uid, org_id, message_id, recipient_id, network, note, mailed, created_at, done_at, done_by`
+const numberRequestColumns = `id, uid, org_id, message_id, recipient_id, network, old_display, note, mailed, created_at, done_at, done_by`
 
 func scanNumberRequest(r interface{ Scan(...any) error }) (NumberRequest, error) {
 	var n NumberRequest
 	var mailed, created int64
 	var done, by *int64
-	err := r.Scan(&n.ID, &n.UID, &n.OrgID, &n.MessageID, &n.RecipientID, &n.Network, &n.Note, &mailed, &created, &done, &by)
+	err := r.Scan(&n.ID, &n.UID, &n.OrgID, &n.MessageID, &n.RecipientID, &n.Network, &n.OldDisplay, &n.Note, &mailed, &created, &done, &by)
 	n.Mailed, n.CreatedAt = mailed != 0, fromMicros(created)
 	if done != nil {
 		n.DoneAt = fromMicros(*done)
@@ -70,8 +71,8 @@ func (t *Tx) CountNumberRequests(ctx context.Context, orgID, recipientID int64, 
 // organisation's.
 func (t *Tx) AddNumberRequest(ctx context.Context, n *NumberRequest) error {
 	var err error
-	n.ID, err = t.insert(ctx, `INSERT INTO number_requests (uid, org_id, message_id, recipient_id, network, note, mailed, created_at)
-		SELECT ?, org_id, message_id, id, ?, ?, ?, ? FROM recipients WHERE org_id = ? AND id = ? AND message_id = ?`,
+	n.ID, err = t.insert(ctx, `INSERT INTO number_requests (uid, org_id, message_id, recipient_id, network, old_display, note, mailed, created_at)
+		SELECT ?, org_id, message_id, id, ?, display, ?, ?, ? FROM recipients WHERE org_id = ? AND id = ? AND message_id = ?`,
 		n.UID, n.Network, n.Note, boolInt(n.Mailed), micros(n.CreatedAt), n.OrgID, n.RecipientID, n.MessageID)
 	if err != nil {
 		return fmt.Errorf("storing a number request: %w", mapError(err))

@@ -58,7 +58,7 @@ func TestNotMyNumberOverHTTP(t *testing.T) {
 	if p.status != http.StatusSeeOther || !strings.Contains(p.location, "done=number_changed") {
 		t.Fatalf("answer: %d to %q", p.status, p.location)
 	}
-	mustContain(t, "after the answer", sender.get("/requests/"+uid), http.StatusOK, `id="request-done"`)
+	mustContain(t, "after the answer", sender.get("/requests/"+uid), http.StatusOK, `id="request-done"`, "6 ●●●● ●●78")
 
 	// The old link is gone; the fresh one shows the new number.
 	if p := se.browser(t).get(link); strings.Contains(p.body, `id="send"`) {

@@ -53,7 +53,7 @@ func (s *Server) showNumberRequest(c echo.Context) error {
 
 func (s *Server) numberRequestPage(c echo.Context, req delivery.NumberRequestView) numberRequestView {
 	v := numberRequestView{baseView: s.base(c, "number.sender.title"), UID: req.Request.UID, MessageUID: req.Message.UID,
-		Subject: req.Subject, Address: req.Recipient.Address, Display: req.Recipient.Display, Note: req.Note,
+		Subject: req.Subject, Address: req.Recipient.Address, Display: req.Request.OldDisplay, Note: req.Note,
 		Closed: req.Closed, CanSaveOrg: currentUser(c).Role == db.RoleAdmin}
 	v.Date = dateTime(req.Request.CreatedAt, v.Lang)
 	if !req.Request.DoneAt.IsZero() {

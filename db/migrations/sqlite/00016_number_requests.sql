@@ -3,7 +3,8 @@
 -- mobile number a message shows (masked) is no longer theirs. uid names
 -- the request in the sender's link; note is the recipient's optional note,
 -- sealed like a subject; network is the requester's network (an IPv4 /24
--- or IPv6 /64), kept for the per-network limit. mailed says whether this
+-- or IPv6 /64), kept for the per-network limit; old_display the masked
+-- number the recipient saw. mailed says whether this
 -- request mailed the sender (the per-link limit lets a few through).
 CREATE TABLE number_requests (
     id            INTEGER PRIMARY KEY,
@@ -12,6 +13,7 @@ CREATE TABLE number_requests (
     message_id    INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
     recipient_id  INTEGER NOT NULL REFERENCES recipients(id) ON DELETE CASCADE,
     network       TEXT    NOT NULL,
+    old_display   TEXT    NOT NULL DEFAULT '',
     note          BLOB,
     mailed        INTEGER NOT NULL DEFAULT 0,
     created_at    INTEGER NOT NULL,
