@@ -128,3 +128,21 @@ func TestAdminRevokesADevice(t *testing.T) {
 	}
 	wantAudit(t, re, "device.remember", "device.revoke")
 }
+
+func TestAdminSetsRememberDevicePolicy(t *testing.T) {
+	se := newSenderEnv(t)
+	admin, _ := se.adminBrowser(t)
+	path := "/admin/units/" + itoa(se.w.Org.RootUnit) + "/policy"
+	p := admin.get(path)
+	mustContain(t, "policy page", p, http.StatusOK, `id="setting-remember_device"`, "Remember a recipient&#39;s device", `min="0"`)
+	for _, bad := range []string{"91", "-1", "dertig"} {
+		p = admin.post(path, url.Values{"name": {"remember_device"}, "value": {bad}, "action": {"set"}})
+		mustContain(t, "remember "+bad, p, http.StatusUnprocessableEntity, "Give a whole number of days from 0 to 90.")
+	}
+	if p = admin.post(path, url.Values{"name": {"remember_device"}, "value": {"0"}, "action": {"set"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("set 0: %d\n%s", p.status, mainOf(p.body))
+	}
+	if st, err := se.policy.For(t.Context(), se.w.Org.ID, se.w.Org.RootUnit); err != nil || st.RememberDeviceDays != 0 {
+		t.Errorf("after setting 0: %d days (%v)", st.RememberDeviceDays, err)
+	}
+}
