@@ -104,7 +104,7 @@ func NormalizeContactKey(s string) (kind, key string, err error) {
 
 func validContactInput(in ContactInput, ch Change) error {
 	switch ch.Source {
-	case SourceManual, SourceImport, SourceAPI, SourceMessage, SourceDraft:
+	case SourceManual, SourceImport, SourceAPI, SourceMessage, SourceDraft, SourceRecipientRequest:
 	default:
 		return invalid("source", "bad_source", clip(ch.Source))
 	}

@@ -43,6 +43,9 @@ func diffContact(old, next Contact, exists bool) []fieldDiff {
 }
 
 func (t *Tx) addHistory(ctx context.Context, c Contact, diffs []fieldDiff, ch Change, now time.Time) error {
+	if err := t.forgetDevicesOnChange(ctx, c, diffs, ch); err != nil {
+		return err
+	}
 	for _, d := range diffs {
 		if err := t.noteFlip(ctx, c, d, ch, now); err != nil {
 			return err

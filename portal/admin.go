@@ -49,7 +49,7 @@ func (s *Server) adminNotice(c echo.Context) string {
 	switch k := c.QueryParam("done"); k {
 	case "unit_created", "unit_renamed", "unit_moved", "unit_deleted", "policy_changed", "user_added", "user_disabled",
 		"user_enabled", "user_moved", "factor_reset", "unlocked",
-		"factor_unlocked":
+		"factor_unlocked", "device_revoked":
 		return s.t(c, "admin.done."+k)
 	}
 	return ""

@@ -19,6 +19,7 @@ var settingKinds = map[string]string{
 	policy.WebSending: "bool", policy.RequireSecondFactor: "bool", policy.MessageRetention: "days",
 	policy.DraftRetention: "days", policy.MaxMessageSize: "number", policy.ReadReceipts: "select",
 	policy.ReceiptAllowlist: "list", policy.ReceiptAsk: "bool",
+	policy.RememberDevice: "remember",
 }
 
 // settingChoices are the values of the select and checks settings.

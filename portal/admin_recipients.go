@@ -18,6 +18,7 @@ type lockedView struct {
 	Recipients []db.LockedRecipient
 	Notice     string
 	CanUnlock  bool
+	Devices    []deviceRow // remembered devices (admin_devices.go)
 	when       func(time.Time) string
 }
 
@@ -32,6 +33,9 @@ func (s *Server) listLockedRecipients(c echo.Context) error {
 	}
 	v := lockedView{baseView: s.base(c, "admin.recipients.title"), Recipients: rs, Notice: s.adminNotice(c), CanUnlock: s.verify != nil,
 		when: func(t time.Time) string { return s.when(c, t) }}
+	if v.Devices, err = s.deviceRows(c); err != nil {
+		return err
+	}
 	return c.Render(http.StatusOK, "admin_recipients", v)
 }
 

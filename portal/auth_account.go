@@ -51,7 +51,7 @@ func (s *Server) account(c echo.Context) (accountView, error) {
 func noticeText(s *Server, c echo.Context) string {
 	switch k := c.QueryParam("done"); k {
 	case "password", "totp_off", "passkey_added", "passkey_removed", "passkey_renamed", "sent", "revoked", "revoke_scheduled",
-		"contact_saved", "contact_deleted":
+		"contact_saved", "contact_deleted", "number_changed":
 		return s.t(c, "notice."+k)
 	}
 	return ""

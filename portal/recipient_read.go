@@ -33,6 +33,7 @@ type messageView struct {
 	Attachments []attachmentView
 	Notice      string
 	Receipt     *receiptQuestion // "send a read receipt?" (receipts_pages.go)
+	rememberedView
 }
 
 // attachmentView is one attachment in the list.
@@ -80,6 +81,10 @@ func (s *Server) messagePage(c echo.Context, r *recipientCtx, m delivery.Message
 	v.Date, v.Expires = dateTime(m.Date, v.Lang), dateTime(m.Expires, v.Lang)
 	if c.QueryParam("replied") == "1" {
 		v.Notice = s.i18n.T(v.Lang, "recipient.message.reply_sent", map[string]any{"Sender": v.Sender})
+	}
+	v.rememberedView = s.remembered(c, r)
+	if n := s.deviceNotice(c); n != "" {
+		v.Notice = n
 	}
 	if n := s.receiptNotice(c); n != "" {
 		v.Notice = n

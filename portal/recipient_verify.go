@@ -29,6 +29,9 @@ type landingView struct {
 	Notice  string
 	Forgot  bool // the sender was just told about a lost access code
 	Hinting bool
+	rememberedView
+	Note       string // "not my number": the note as typed (recipient_number.go)
+	NumberTold bool   // the sender was just told
 }
 
 // showLanding shows who sent the message and how to prove who you are;
@@ -109,6 +112,8 @@ func (s *Server) landing(c echo.Context, r *recipientCtx, st verify.Status) (lan
 		v.SentAt = clock(st.CodeSentAt)
 	}
 	v.Wait = wait(st.NextSendIn)
+	v.rememberedView, v.Notice = s.remembered(c, r), s.deviceNotice(c)
+	v.NumberTold = c.QueryParam("number") == "told"
 	return v, nil
 }
 
@@ -247,6 +252,9 @@ func (s *Server) statusAndRender(c echo.Context, r *recipientCtx, cause error) e
 
 // startRecipientSession sets the session cookie and opens the message.
 func (s *Server) startRecipientSession(c echo.Context, r *recipientCtx) error {
+	if err := s.rememberDevice(c, r); err != nil {
+		return err
+	}
 	token, err := s.verify.StartSession(c.Request().Context(), r.rc)
 	if err != nil {
 		return err

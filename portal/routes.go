@@ -77,7 +77,10 @@ func (s *Server) recipientRoutes(g *echo.Group) {
 	g.POST("/check", s.checkCode)
 	g.POST("/access", s.checkAccessCode)
 	g.POST("/forgot", s.forgotAccessCode)
-	for _, p := range []string{"/code", "/check", "/access", "/forgot", "/close"} {
+	g.POST("/device", s.openWithDevice)      // recipient_device.go
+	g.POST("/forget-device", s.forgetDevice) // recipient_device.go
+	g.POST("/number", s.reportWrongNumber)   // recipient_number.go
+	for _, p := range []string{"/code", "/check", "/access", "/forgot", "/close", "/device", "/forget-device", "/number"} {
 		g.GET(p, s.redirectLanding) // a language switch on a re-rendered form
 	}
 	r := g.Group("", s.requireRecipientSession)
@@ -121,6 +124,8 @@ func (s *Server) userRoutes(e *echo.Echo) {
 	get("/replies/:uid", s.showSenderReply)
 	get("/replies/:uid/files/:n", s.downloadReplyFile)
 	post("/replies/:uid/answer", s.answerReply)
+	get("/requests/:uid", s.showNumberRequest)    // sender_number.go
+	post("/requests/:uid", s.answerNumberRequest) // sender_number.go
 	get("/contacts", s.listContacts)
 	get("/contacts/new", s.showNewContact)
 	post("/contacts", s.createContact)
@@ -158,6 +163,7 @@ func (s *Server) adminRoutes(e *echo.Echo) {
 	post("/admin/users/:id/unlock-factor", s.unlockSecondFactor)
 	get("/admin/recipients", s.listLockedRecipients)
 	post("/admin/recipients/:id/unlock", s.unlockRecipient)
+	post("/admin/devices/:id/revoke", s.revokeDevice) // admin_devices.go
 	get("/admin/audit", s.showAudit)
 	get("/admin/audit.csv", s.exportAudit)
 

@@ -51,7 +51,7 @@ func TestEveryPageRenders(t *testing.T) {
 	want := []string{"about", "account", "account_recovery", "account_totp", "admin_audit", "admin_policy", "admin_recipients", "admin_units", "admin_users",
 		"book_api_keys", "book_entry", "book_flags", "book_import", "book_list", "error", "outbox", "outbox_message",
 		"recipient_closed", "recipient_gone", "recipient_message", "recipient_print", "recipient_reply", "recipient_verify",
-		"sender_contact", "sender_contacts", "sender_draft", "sender_message", "sender_messages", "sender_proof", "sender_reply",
+		"sender_contact", "sender_contacts", "sender_draft", "sender_message", "sender_messages", "sender_number", "sender_proof", "sender_reply",
 		"signin", "signin_code"}
 	if got := p.Names(); !slices.Equal(got, want) {
 		t.Fatalf("pages %v, want %v", got, want)

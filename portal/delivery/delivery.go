@@ -55,6 +55,9 @@ type Options struct {
 	// Receipts is asked when a recipient views a message (Read); nil
 	// means no read receipts.
 	Receipts ReceiptRule
+	// NumberLimits bound "this is not my number any more" (number.go);
+	// zero fields take DefaultNumberLimits'.
+	NumberLimits NumberLimits
 }
 
 // Service submits, holds and releases messages.

@@ -32,11 +32,12 @@ const (
 	ReadReceipts        = "read_receipts"          // off, internal_allowlist or any
 	ReceiptAllowlist    = "read_receipt_allowlist" // external addresses receipts may go to
 	ReceiptAsk          = "read_receipt_ask"       // internal_allowlist mode: ask the reader each time
+	RememberDevice      = "remember_device"        // days a recipient's device may be remembered (0: never)
 )
 
 // Names lists the settings in the order the admin page shows them.
 var Names = []string{Verification, MethodsAllowed, DefaultMethod, WebSending, RequireSecondFactor,
-	MessageRetention, DraftRetention, MaxMessageSize, ReadReceipts, ReceiptAllowlist, ReceiptAsk}
+	MessageRetention, DraftRetention, MaxMessageSize, ReadReceipts, ReceiptAllowlist, ReceiptAsk, RememberDevice}
 
 // Definition is one setting: its default and how a value is checked.
 type Definition struct {
@@ -58,6 +59,7 @@ var Definitions = map[string]Definition{
 	ReadReceipts:        {ReadReceipts, ReceiptsOff, checkOneOf(ReceiptsOff, ReceiptsInternal, ReceiptsAny)},
 	ReceiptAllowlist:    {ReceiptAllowlist, "", checkAllowlist},
 	ReceiptAsk:          {ReceiptAsk, "true", checkBool},
+	RememberDevice:      {RememberDevice, "30", checkRememberDays},
 }
 
 // ErrUnknownSetting: no setting has this name.
@@ -89,6 +91,7 @@ type Settings struct {
 	DraftRetention      time.Duration
 	MaxMessageSize      int64 // bytes
 	Receipts            ReceiptPolicy
+	RememberDeviceDays  int // 0: recipients' devices are never remembered
 }
 
 // Allows reports whether the unit allows a verification method.
@@ -153,6 +156,7 @@ func parse(v map[string]string) Settings {
 	st.Receipts.Mode = v[ReadReceipts]
 	st.Receipts.Allowlist = splitList(v[ReceiptAllowlist])
 	st.Receipts.Ask, _ = strconv.ParseBool(v[ReceiptAsk])
+	st.RememberDeviceDays, _ = strconv.Atoi(v[RememberDevice])
 	return st
 }
 

@@ -76,6 +76,19 @@ func checkSize(v string) error {
 	return nil
 }
 
+// MaxRememberDays is the longest a unit may let a recipient's device be
+// remembered.
+const MaxRememberDays = 90
+
+// checkRememberDays accepts whole days from 0 (never) to MaxRememberDays.
+func checkRememberDays(v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 || n > MaxRememberDays {
+		return &ValueError{Reason: "bad_remember_days", Value: v}
+	}
+	return nil
+}
+
 // checkAllowlist accepts at most MaxAllowlist addresses, each a plain
 // address of at most MaxAllowlistAddr characters, separated by commas.
 func checkAllowlist(v string) error {

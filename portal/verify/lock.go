@@ -50,6 +50,9 @@ func (s *Service) lock(ctx context.Context, rc db.Recipient) error {
 			Target: "recipient:" + strconv.FormatInt(rc.ID, 10), Detail: "too many wrong codes"}); err != nil {
 			return err
 		}
+		if err := forgetDevicesOnLock(ctx, tx, rc); err != nil {
+			return err
+		}
 		return s.opt.Notifier.NotifyLocked(ctx, tx, rc)
 	})
 	if did && err == nil {
@@ -73,3 +76,15 @@ func (s *Service) Unlock(ctx context.Context, orgID, recipientID int64) error {
 
 // ErrNotLocked: Unlock found no lock to lift.
 var ErrNotLocked = errors.New("verify: the recipient is not locked")
+
+// forgetDevicesOnLock ends the devices remembered for a locked
+// recipient's address: a lock means someone guessed, and a device must
+// not outlive the suspicion.
+func forgetDevicesOnLock(ctx context.Context, tx *db.Tx, rc db.Recipient) error {
+	n, err := tx.DeleteDevicesOf(ctx, rc.OrgID, rc.Address)
+	if err != nil || n == 0 {
+		return err
+	}
+	return tx.AppendAudit(ctx, db.AuditEvent{OrgID: rc.OrgID, Actor: "system", Kind: "device.revoke",
+		Target: "address:" + rc.Address, Detail: strconv.FormatInt(n, 10) + " device(s): the recipient was locked"})
+}

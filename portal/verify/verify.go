@@ -13,6 +13,7 @@ import (
 
 	"sluis/db"
 	"sluis/portal/i18n"
+	"sluis/portal/policy"
 	"sluis/portal/sms"
 )
 
@@ -80,6 +81,9 @@ type Options struct {
 	Countries  []string // ISO 3166 regions texts may go to; nil: DefaultCountries
 	MaxHashing int      // argon2id checks at once; 0: GOMAXPROCS
 	HashWait   time.Duration
+	// Policy gives each unit's "remember this device" period; nil means
+	// devices are never remembered.
+	Policy *policy.Service
 }
 
 // Service checks recipients and keeps their sessions.
