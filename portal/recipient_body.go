@@ -37,7 +37,7 @@ func bodyCSP(remote bool) string {
 const bodyHead = `<!DOCTYPE html><html><head><meta charset="utf-8"><base target="_blank"><title>`
 
 const bodyStyle = `</title><style>:root{color-scheme:light}body{margin:8px;background:#fff;color:#000;` +
-	`font-family:Calibri,Arial,Helvetica,sans-serif;overflow-wrap:anywhere}img{max-width:100%}</style></head><body>`
+	`font-family:Arial,Helvetica,sans-serif;overflow-wrap:anywhere}img{max-width:100%}</style></head><body>`
 
 // showMessageBody streams the message's sanitized HTML body as the frame's
 // document.
