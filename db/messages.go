@@ -110,16 +110,25 @@ const messageColumns = `id, uid, org_id, sender_id, unit_id, state, subject, hea
 
 func scanMessage(r interface{ Scan(...any) error }) (Message, error) {
 	var m Message
+	dest, finish := messageFields(&m)
+	err := r.Scan(dest...)
+	finish()
+	return m, mapError(err)
+}
+
+// messageFields are where messageColumns scan into m, and what turns them
+// into m's fields after the scan.
+func messageFields(m *Message) (dest []any, finish func()) {
 	var created, expires int64
 	var released *int64
-	err := r.Scan(&m.ID, &m.UID, &m.OrgID, &m.SenderID, &m.UnitID, &m.State, &m.Subject, &m.HeaderMessageID,
-		&m.TextBlob, &m.HTMLBlob, &m.Size, &m.ReceiptTo, &m.Problems, &m.Defects, &created, &released, &expires,
-		&m.SafeHTMLBlob, &m.SafeHTMLVersion)
-	m.CreatedAt, m.ExpiresAt = fromMicros(created), fromMicros(expires)
-	if released != nil {
-		m.ReleasedAt = fromMicros(*released)
-	}
-	return m, mapError(err)
+	return []any{&m.ID, &m.UID, &m.OrgID, &m.SenderID, &m.UnitID, &m.State, &m.Subject, &m.HeaderMessageID,
+			&m.TextBlob, &m.HTMLBlob, &m.Size, &m.ReceiptTo, &m.Problems, &m.Defects, &created, &released, &expires,
+			&m.SafeHTMLBlob, &m.SafeHTMLVersion}, func() {
+			m.CreatedAt, m.ExpiresAt = fromMicros(created), fromMicros(expires)
+			if released != nil {
+				m.ReleasedAt = fromMicros(*released)
+			}
+		}
 }
 
 // Message returns one message of an organisation.

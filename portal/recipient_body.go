@@ -45,7 +45,7 @@ func (s *Server) showMessageBody(c echo.Context) error {
 	r := recipientOf(c)
 	remote := c.QueryParam("images") == "1"
 	b, err := s.delivery.ReadHTML(c.Request().Context(), delivery.ReadRequest{OrgID: r.rc.OrgID, RecipientID: r.rc.ID,
-		RemoteImages: remote, InlineURL: bodyInlineURL})
+		Recipient: &r.rc, Message: &r.msg, RemoteImages: remote, InlineURL: bodyInlineURL})
 	if err != nil {
 		return fileError(err)
 	}

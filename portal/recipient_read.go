@@ -50,7 +50,7 @@ func (s *Server) showMessage(c echo.Context) error {
 	r := recipientOf(c)
 	showImages, asText := c.QueryParam("images") == "1", c.QueryParam("view") == "text"
 	m, err := s.delivery.Read(c.Request().Context(), delivery.ReadRequest{OrgID: r.rc.OrgID, RecipientID: r.rc.ID,
-		RemoteImages: showImages, Text: asText, InlineURL: bodyInlineURL})
+		Recipient: &r.rc, Message: &r.msg, RemoteImages: showImages, Text: asText, InlineURL: bodyInlineURL})
 	switch {
 	case errors.Is(err, delivery.ErrClosed):
 		return s.showClosed(c, r) // closed since the request began

@@ -53,6 +53,11 @@ type ReadRequest struct {
 	// Text shows the plain-text part of a message that has both parts:
 	// the reader asked.
 	Text bool
+	// Recipient and Message are the rows the caller loaded for this
+	// request, if it did: they are checked as delivery checks its own, and
+	// not loaded again. Each must be this recipient's.
+	Recipient *db.Recipient
+	Message   *db.Message
 	// InlineURL is where the part at a position is served, for the HTML
 	// body's cid: images; nil shows none of them. The sanitized body is
 	// kept and shown to every reader of the message, so the URL must be
@@ -119,7 +124,7 @@ type File struct {
 // another organisation, or one whose link cannot be used, is
 // db.ErrNotFound; a message they can no longer read is ErrClosed.
 func (s *Service) Read(ctx context.Context, req ReadRequest) (MessageView, error) {
-	msg, rc, err := s.readable(ctx, req.OrgID, req.RecipientID)
+	msg, rc, err := s.readableFor(ctx, req)
 	if err != nil {
 		return MessageView{}, err
 	}
@@ -147,6 +152,11 @@ func (s *Service) readable(ctx context.Context, orgID, recipientID int64) (db.Me
 	if err != nil {
 		return db.Message{}, db.Recipient{}, err
 	}
+	return s.check(msg, rc)
+}
+
+// check refuses a recipient who cannot read their message now.
+func (s *Service) check(msg db.Message, rc db.Recipient) (db.Message, db.Recipient, error) {
 	if msg.State == db.StateHeld || msg.State == db.StateSuperseded || rc.Method == db.MethodNone {
 		return db.Message{}, db.Recipient{}, fmt.Errorf("recipient %d has no readable message: %w", rc.ID, db.ErrNotFound)
 	}
@@ -154,6 +164,19 @@ func (s *Service) readable(ctx context.Context, orgID, recipientID int64) (db.Me
 		return db.Message{}, db.Recipient{}, ErrClosed
 	}
 	return msg, rc, nil
+}
+
+// readableFor is readable for a request, using the rows its caller loaded
+// when they are the recipient's.
+func (s *Service) readableFor(ctx context.Context, req ReadRequest) (db.Message, db.Recipient, error) {
+	if req.Recipient == nil || req.Message == nil {
+		return s.readable(ctx, req.OrgID, req.RecipientID)
+	}
+	rc, msg := *req.Recipient, *req.Message
+	if rc.ID != req.RecipientID || rc.OrgID != req.OrgID || msg.ID != rc.MessageID || msg.OrgID != rc.OrgID {
+		return db.Message{}, db.Recipient{}, fmt.Errorf("recipient %d: rows of another recipient: %w", req.RecipientID, db.ErrNotFound)
+	}
+	return s.check(msg, rc)
 }
 
 // messageView opens what the recipient's page shows.

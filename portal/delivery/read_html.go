@@ -36,7 +36,7 @@ type HTMLBody struct {
 // ErrClosed), and a message without an HTML part is db.ErrNotFound. It
 // records nothing: Read, for the page around the frame, does.
 func (s *Service) ReadHTML(ctx context.Context, req ReadRequest) (HTMLBody, error) {
-	msg, _, err := s.readable(ctx, req.OrgID, req.RecipientID)
+	msg, _, err := s.readableFor(ctx, req)
 	if err != nil {
 		return HTMLBody{}, err
 	}

@@ -152,3 +152,27 @@ func mustOpen(t *testing.T, r *reading, id string) io.ReadCloser {
 	}
 	return rc
 }
+
+// TestReadRefusesAnotherRecipientsRows: rows the caller loaded are used
+// only when they are the named recipient's and its message's.
+func TestReadRefusesAnotherRecipientsRows(t *testing.T) {
+	r := newReading(t)
+	msg, rs := r.send(t, false)
+	other, _ := r.Submit(t, letter(false), "patient@example.com")
+	for _, c := range []struct {
+		rc  db.Recipient
+		msg db.Message
+	}{{rs[1], msg}, {rs[0], other}} {
+		req := delivery.ReadRequest{OrgID: rs[0].OrgID, RecipientID: rs[0].ID, Recipient: &c.rc, Message: &c.msg}
+		if _, err := r.Delivery.Read(context.Background(), req); !errors.Is(err, db.ErrNotFound) {
+			t.Errorf("Read with rows of recipient %d, message %d: %v", c.rc.ID, c.msg.ID, err)
+		}
+		if _, err := r.Delivery.ReadHTML(context.Background(), req); !errors.Is(err, db.ErrNotFound) {
+			t.Errorf("ReadHTML with rows of recipient %d, message %d: %v", c.rc.ID, c.msg.ID, err)
+		}
+	}
+	rc, m := rs[0], msg
+	if _, err := r.Delivery.Read(context.Background(), delivery.ReadRequest{OrgID: rc.OrgID, RecipientID: rc.ID, Recipient: &rc, Message: &m}); err != nil {
+		t.Errorf("Read with the recipient's own rows: %v", err)
+	}
+}
