@@ -151,7 +151,7 @@ func (s *Store) MessageByUID(ctx context.Context, orgID int64, uid string) (Mess
 
 // Attachments lists a message's attachments in their order.
 func (s *Store) Attachments(ctx context.Context, orgID, messageID int64) ([]Attachment, error) {
-	rows, err := s.reader().query(ctx, `SELECT id, message_id, position, blob_id, filename, content_type, content_id, inline, size
+	rows, err := s.hot().query(ctx, `SELECT id, message_id, position, blob_id, filename, content_type, content_id, inline, size
 		FROM attachments WHERE org_id = ? AND message_id = ? ORDER BY position`, orgID, messageID)
 	if err != nil {
 		return nil, fmt.Errorf("listing attachments: %w", err)

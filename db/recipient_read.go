@@ -28,7 +28,7 @@ func (s *Store) RecipientByTokenWithMessage(ctx context.Context, tokenHash strin
 	var m Message
 	rdest, rfinish := recipientFields(&rc)
 	mdest, mfinish := messageFields(&m)
-	err := s.reader().queryRow(ctx, recipientWithMessage, tokenHash).Scan(append(rdest, mdest...)...)
+	err := s.hot().queryRow(ctx, recipientWithMessage, tokenHash).Scan(append(rdest, mdest...)...)
 	rfinish()
 	mfinish()
 	if err != nil {
