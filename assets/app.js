@@ -19,3 +19,18 @@ window.addEventListener("pageshow", function () {
     delete form.dataset.submitted;
   });
 });
+
+// Fit the frame of a message's HTML body to its content, so the page
+// scrolls as one. The frame runs no script of its own; without this it
+// keeps the height the style sheet gives it and scrolls inside.
+document.querySelectorAll("iframe.mail-frame").forEach(function (frame) {
+  function fit() {
+    var doc = frame.contentDocument;
+    if (doc && doc.readyState === "complete" && doc.documentElement) {
+      frame.style.height = doc.documentElement.scrollHeight + "px";
+    }
+  }
+  frame.addEventListener("load", fit);
+  window.addEventListener("resize", fit);
+  fit();
+});

@@ -88,7 +88,7 @@ func (s *Store) ExpireDraft(ctx context.Context, orgID, id int64) (blobs []strin
 		if err != nil {
 			return mapError(err)
 		}
-		if _, err := tx.exec(ctx, `UPDATE messages SET state = 'expired', text_blob = '', html_blob = '' WHERE org_id = ? AND id = ?`,
+		if _, err := tx.exec(ctx, `UPDATE messages SET state = 'expired', text_blob = '', html_blob = '', safe_html_blob = '' WHERE org_id = ? AND id = ?`,
 			orgID, id); err != nil {
 			return err
 		}

@@ -28,6 +28,8 @@ type Message struct {
 	HeaderMessageID string
 	TextBlob        string
 	HTMLBlob        string
+	SafeHTMLBlob    string // the HTML body sanitized for reading; "" until the first read
+	SafeHTMLVersion int    // the sanitizer version that made SafeHTMLBlob
 	Size            int64
 	ReceiptTo       string // Disposition-Notification-To, when requested
 	Problems        string // JSON list of control-block problems (masked)
@@ -105,19 +107,29 @@ func boolInt(b bool) int {
 }
 
 const messageColumns = `id, uid, org_id, sender_id, unit_id, state, subject, header_message_id, text_blob, html_blob,
-	size, receipt_to, problems, defects, created_at, released_at, expires_at, raw_sha256`
+	size, receipt_to, problems, defects, created_at, released_at, expires_at, raw_sha256, safe_html_blob, safe_html_version`
 
 func scanMessage(r interface{ Scan(...any) error }) (Message, error) {
 	var m Message
+	dest, finish := messageFields(&m)
+	err := r.Scan(dest...)
+	finish()
+	return m, mapError(err)
+}
+
+// messageFields are where messageColumns scan into m, and what turns them
+// into m's fields after the scan.
+func messageFields(m *Message) (dest []any, finish func()) {
 	var created, expires int64
 	var released *int64
-	err := r.Scan(&m.ID, &m.UID, &m.OrgID, &m.SenderID, &m.UnitID, &m.State, &m.Subject, &m.HeaderMessageID,
-		&m.TextBlob, &m.HTMLBlob, &m.Size, &m.ReceiptTo, &m.Problems, &m.Defects, &created, &released, &expires, &m.RawSHA256)
-	m.CreatedAt, m.ExpiresAt = fromMicros(created), fromMicros(expires)
-	if released != nil {
-		m.ReleasedAt = fromMicros(*released)
-	}
-	return m, mapError(err)
+	return []any{&m.ID, &m.UID, &m.OrgID, &m.SenderID, &m.UnitID, &m.State, &m.Subject, &m.HeaderMessageID,
+			&m.TextBlob, &m.HTMLBlob, &m.Size, &m.ReceiptTo, &m.Problems, &m.Defects, &created, &released, &expires,
+			&m.RawSHA256, &m.SafeHTMLBlob, &m.SafeHTMLVersion}, func() {
+			m.CreatedAt, m.ExpiresAt = fromMicros(created), fromMicros(expires)
+			if released != nil {
+				m.ReleasedAt = fromMicros(*released)
+			}
+		}
 }
 
 // Message returns one message of an organisation.
@@ -140,7 +152,7 @@ func (s *Store) MessageByUID(ctx context.Context, orgID int64, uid string) (Mess
 
 // Attachments lists a message's attachments in their order.
 func (s *Store) Attachments(ctx context.Context, orgID, messageID int64) ([]Attachment, error) {
-	rows, err := s.reader().query(ctx, `SELECT id, message_id, position, blob_id, filename, content_type, content_id, inline, size
+	rows, err := s.hot().query(ctx, `SELECT id, message_id, position, blob_id, filename, content_type, content_id, inline, size
 		FROM attachments WHERE org_id = ? AND message_id = ? ORDER BY position`, orgID, messageID)
 	if err != nil {
 		return nil, fmt.Errorf("listing attachments: %w", err)
@@ -163,11 +175,26 @@ func (s *Store) Attachments(ctx context.Context, orgID, messageID int64) ([]Atta
 // blob (replies included): the orphan sweeper deletes old blobs that nothing references.
 func (s *Store) BlobReferenced(ctx context.Context, blobID string) (bool, error) {
 	var n int
-	err := s.reader().queryRow(ctx, `SELECT (SELECT COUNT(*) FROM messages WHERE text_blob = ? OR html_blob = ?)
+	err := s.reader().queryRow(ctx, `SELECT (SELECT COUNT(*) FROM messages WHERE text_blob = ? OR html_blob = ? OR safe_html_blob = ?)
 		+ (SELECT COUNT(*) FROM attachments WHERE blob_id = ?)
 		+ (SELECT COUNT(*) FROM replies WHERE text_blob = ?)
-		+ (SELECT COUNT(*) FROM reply_attachments WHERE blob_id = ?)`, blobID, blobID, blobID, blobID, blobID).Scan(&n)
+		+ (SELECT COUNT(*) FROM reply_attachments WHERE blob_id = ?)`, blobID, blobID, blobID, blobID, blobID, blobID).Scan(&n)
 	return n > 0, mapError(err)
+}
+
+// SetSafeHTML records the blob of a message's sanitized HTML body and the
+// sanitizer version that made it, unless the message already has one of
+// that version or newer (another reader was first); it reports whether
+// blobID was recorded. A blob it replaces, or one not recorded, is left
+// to the orphan sweeper.
+func (s *Store) SetSafeHTML(ctx context.Context, orgID, id int64, blobID string, version int) (bool, error) {
+	res, err := s.writer().exec(ctx, `UPDATE messages SET safe_html_blob = ?, safe_html_version = ?
+		WHERE org_id = ? AND id = ? AND safe_html_version < ?`, blobID, version, orgID, id, version)
+	if err != nil {
+		return false, fmt.Errorf("recording the sanitized body of message %d: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 // ReleaseMessage moves a held message to released, once: it fails with

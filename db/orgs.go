@@ -127,7 +127,7 @@ func scanOrg(r interface{ Scan(...any) error }) (Org, error) {
 
 // Org returns one organisation with its domains.
 func (s *Store) Org(ctx context.Context, id int64) (Org, error) {
-	o, err := scanOrg(s.reader().queryRow(ctx, `SELECT `+orgColumns+` FROM organizations o WHERE o.id = ?`, id))
+	o, err := scanOrg(s.hot().queryRow(ctx, `SELECT `+orgColumns+` FROM organizations o WHERE o.id = ?`, id))
 	if err != nil {
 		return Org{}, fmt.Errorf("organisation %d: %w", id, err)
 	}

@@ -23,7 +23,7 @@ type Progress struct {
 // RecipientProgress returns a recipient's progress.
 func (s *Store) RecipientProgress(ctx context.Context, orgID, recipientID int64) (Progress, error) {
 	var v, o, r *int64
-	err := s.reader().queryRow(ctx, `SELECT verified_at, opened_at, replied_at FROM recipients WHERE org_id = ? AND id = ?`,
+	err := s.hot().queryRow(ctx, `SELECT verified_at, opened_at, replied_at FROM recipients WHERE org_id = ? AND id = ?`,
 		orgID, recipientID).Scan(&v, &o, &r)
 	if err != nil {
 		return Progress{}, fmt.Errorf("progress of recipient %d: %w", recipientID, mapError(err))

@@ -40,7 +40,7 @@ func (s *Store) CreateRecipientSession(ctx context.Context, rs RecipientSession,
 func (s *Store) RecipientSessionByHash(ctx context.Context, idHash string) (RecipientSession, error) {
 	var rs RecipientSession
 	var created, seen, expires int64
-	err := s.reader().queryRow(ctx, `SELECT id_hash, org_id, recipient_id, message_id, created_at, last_seen_at, expires_at
+	err := s.hot().queryRow(ctx, `SELECT id_hash, org_id, recipient_id, message_id, created_at, last_seen_at, expires_at
 		FROM recipient_sessions WHERE id_hash = ?`, idHash).Scan(&rs.IDHash, &rs.OrgID, &rs.RecipientID, &rs.MessageID, &created, &seen, &expires)
 	if err != nil {
 		return RecipientSession{}, fmt.Errorf("recipient session: %w", mapError(err))

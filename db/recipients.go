@@ -67,16 +67,25 @@ const recipientColumns = `id, message_id, org_id, position, address, field, inte
 
 func scanRecipient(r interface{ Scan(...any) error }) (Recipient, error) {
 	var x Recipient
+	dest, finish := recipientFields(&x)
+	err := r.Scan(dest...)
+	finish()
+	return x, mapError(err)
+}
+
+// recipientFields are where recipientColumns scan into x, and what turns
+// them into x's fields after the scan.
+func recipientFields(x *Recipient) (dest []any, finish func()) {
 	var internal, statusAt int64
 	var notified *int64
-	err := r.Scan(&x.ID, &x.MessageID, &x.OrgID, &x.Position, &x.Address, &x.Field, &internal, &x.Method, &x.Phone,
-		&x.AccessCodeHash, &x.AccessCodeHint, &x.DataSource, &x.Display, &x.Problem, &x.Status, &statusAt,
-		&x.LinkNonce, &x.TokenHash, &notified, &x.Bounce)
-	x.Internal, x.StatusAt = internal != 0, fromMicros(statusAt)
-	if notified != nil {
-		x.NotifiedAt = fromMicros(*notified)
-	}
-	return x, mapError(err)
+	return []any{&x.ID, &x.MessageID, &x.OrgID, &x.Position, &x.Address, &x.Field, &internal, &x.Method, &x.Phone,
+			&x.AccessCodeHash, &x.AccessCodeHint, &x.DataSource, &x.Display, &x.Problem, &x.Status, &statusAt,
+			&x.LinkNonce, &x.TokenHash, &notified, &x.Bounce}, func() {
+			x.Internal, x.StatusAt = internal != 0, fromMicros(statusAt)
+			if notified != nil {
+				x.NotifiedAt = fromMicros(*notified)
+			}
+		}
 }
 
 // Recipients lists a message's recipients in their order.

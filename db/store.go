@@ -23,6 +23,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
@@ -46,6 +47,7 @@ type Store struct {
 	w       *sql.DB
 	r       *sql.DB
 	now     func() time.Time
+	stmts   sync.Map // query → *sql.Stmt prepared on r (hot.go)
 }
 
 // Options tune Open.

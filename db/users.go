@@ -154,7 +154,7 @@ func (t *Tx) addressFree(ctx context.Context, addr string) error {
 
 // User returns one user of an organisation.
 func (s *Store) User(ctx context.Context, orgID, id int64) (User, error) {
-	u, err := scanUser(s.reader().queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE org_id = ? AND id = ?`, orgID, id))
+	u, err := scanUser(s.hot().queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE org_id = ? AND id = ?`, orgID, id))
 	if err != nil {
 		return User{}, fmt.Errorf("user %d: %w", id, err)
 	}

@@ -225,7 +225,7 @@ func (w *walk) smsRecipient(re *recipientEnv, hook *webhookTexts, rc, other db.R
 	w.checkA11y("wrong code")
 	w.run("right code", chromedp.SetValue(css("#code"), code), chromedp.Submit(css("#code")),
 		chromedp.WaitVisible(css(".mail-body")))
-	if body := w.text(".mail-body"); !strings.Contains(body, "de uitslag") {
+	if body := w.mailBody(); !strings.Contains(body, "de uitslag") {
 		t.Errorf("message body: %q", body)
 	}
 	w.checkA11y("message")

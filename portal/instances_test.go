@@ -143,7 +143,8 @@ func TestRecipientAcrossInstances(t *testing.T) {
 	var files []string
 	for _, se := range []*senderEnv{p.a, p.b} {
 		at := atA.at(se)
-		mustContain(t, "the message at "+se.srv.URL, at.get(link+"/read"), http.StatusOK, "Uitslag onderzoek", "Beste mevrouw Jansen")
+		mustContain(t, "the message at "+se.srv.URL, at.get(link+"/read"), http.StatusOK, "Uitslag onderzoek")
+		mustContain(t, "the message's body at "+se.srv.URL, at.get(link+"/body"), http.StatusOK, "Beste mevrouw Jansen")
 		pg := at.get(link + "/files/1")
 		if pg.status != http.StatusOK || pg.body == "" {
 			t.Errorf("the attachment at %s: %d, %d bytes", se.srv.URL, pg.status, len(pg.body))

@@ -52,14 +52,10 @@ func (s *Server) loadRecipient(next echo.HandlerFunc) echo.HandlerFunc {
 		if len(token) != tokenLen {
 			return s.showGone(c)
 		}
-		rc, err := s.store.RecipientByToken(c.Request().Context(), secret.HashToken(token))
+		rc, msg, err := s.store.RecipientByTokenWithMessage(c.Request().Context(), secret.HashToken(token))
 		if errors.Is(err, db.ErrNotFound) {
 			return s.showGone(c)
 		}
-		if err != nil {
-			return err
-		}
-		msg, err := s.store.Message(c.Request().Context(), rc.OrgID, rc.MessageID)
 		if err != nil {
 			return err
 		}

@@ -5,7 +5,6 @@ import (
 	"html/template"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/dustin/go-humanize"
 	"github.com/labstack/echo/v4"
@@ -25,8 +24,10 @@ type messageView struct {
 	Date        string
 	Expires     string
 	To, Cc      []string
-	HTML        template.HTML
-	Text        template.HTML
+	Frame       string        // the address of the frame showing the HTML body, "" when not shown
+	Text        template.HTML // the plain-text body, when shown
+	HTML        template.HTML // the sanitized HTML body in the page itself (the print view)
+	Switch      string        // the address that shows the other part of a message that has both, "" when it has one
 	Blocked     int
 	Repaired    bool // part of the message could not be shown as intended
 	ShowImages  bool
@@ -44,12 +45,14 @@ type attachmentView struct {
 }
 
 // showMessage shows the message; delivery records the first view and
-// applies the read-receipt rule.
+// applies the read-receipt rule. An HTML body is shown in a frame of its
+// own (showMessageBody); ?view=text shows the plain-text part instead and
+// ?images=1 lets the frame load the body's remote images.
 func (s *Server) showMessage(c echo.Context) error {
 	r := recipientOf(c)
-	showImages := c.QueryParam("images") == "1"
+	showImages, asText := c.QueryParam("images") == "1", c.QueryParam("view") == "text"
 	m, err := s.delivery.Read(c.Request().Context(), delivery.ReadRequest{OrgID: r.rc.OrgID, RecipientID: r.rc.ID,
-		RemoteImages: showImages, InlineURL: r.inlineURL, Visit: s.visit(c, r)})
+		Recipient: &r.rc, Message: &r.msg, RemoteImages: showImages, Text: asText, InlineURL: bodyInlineURL, Visit: s.visit(c, r)})
 	switch {
 	case errors.Is(err, delivery.ErrClosed):
 		return s.showClosed(c, r) // closed since the request began
@@ -59,16 +62,24 @@ func (s *Server) showMessage(c echo.Context) error {
 		return err
 	}
 	v := s.messagePage(c, r, m)
-	v.ShowImages = showImages
-	if showImages {
+	v.ShowImages = showImages && v.Frame != ""
+	if v.ShowImages {
+		v.Frame += "?images=1"
+	}
+	if v.Frame != "" {
 		h := c.Response().Header()
-		h.Set(echo.HeaderContentSecurityPolicy, strings.Replace(h.Get(echo.HeaderContentSecurityPolicy),
-			"img-src 'self' data:", "img-src 'self' data: https: http:", 1))
+		h.Set(echo.HeaderContentSecurityPolicy, h.Get(echo.HeaderContentSecurityPolicy)+"; frame-src 'self'")
 	}
 	return c.Render(http.StatusOK, "recipient_message", v)
 }
 
-// inlineURL is where the message page gets the inline image at a position.
+// bodyInlineURL is where the body's frame gets the inline image at a
+// position: relative to the frame's address, the same for every reader,
+// as the kept sanitized body needs (delivery.ReadRequest).
+func bodyInlineURL(position int) string { return "inline/" + strconv.Itoa(position) }
+
+// inlineURL is where a page of its own (the print view) gets the inline
+// image at a position.
 func (r *recipientCtx) inlineURL(position int) string {
 	return r.base() + "/inline/" + strconv.Itoa(position)
 }
@@ -77,7 +88,16 @@ func (r *recipientCtx) inlineURL(position int) string {
 func (s *Server) messagePage(c echo.Context, r *recipientCtx, m delivery.MessageView) messageView {
 	v := messageView{baseView: s.base(c, "recipient.message.title"), Base: r.base(), Subject: m.Subject,
 		Sender: m.SenderName, SenderAddr: m.SenderAddress, Org: m.Org, To: m.To, Cc: m.Cc,
-		HTML: m.Body.HTML, Text: m.Body.Text, Blocked: m.Body.Blocked}
+		Text: m.Body.Text, HTML: m.Body.Page, Blocked: m.Body.Blocked}
+	if m.Body.ShowsHTML() && m.Body.Page == "" {
+		v.Frame = r.base() + "/body"
+	}
+	switch {
+	case m.Body.HTML && m.Body.HasText && v.Frame != "":
+		v.Switch = r.base() + "/read?view=text"
+	case m.Body.HTML && m.Body.HasText:
+		v.Switch = r.base() + "/read"
+	}
 	v.Date, v.Expires = dateTime(m.Date, v.Lang), dateTime(m.Expires, v.Lang)
 	if c.QueryParam("replied") == "1" {
 		v.Notice = s.i18n.T(v.Lang, "recipient.message.reply_sent", map[string]any{"Sender": v.Sender})

@@ -88,9 +88,12 @@ func TestSMSCodeWayThrough(t *testing.T) {
 		t.Fatalf("session cookie %+v: want HttpOnly, Lax, on %s (not Secure on plain localhost)", ck, link)
 	}
 	p = b.get(link + "/read")
-	mustContain(t, "message", p, http.StatusOK, "Uitslag onderzoek", "<b>de uitslag</b>", "patient@example.com",
-		"collega@partner.example", `src="`+link+`/inline/0"`, "1 image from the internet was not loaded", "page.html", "Reply securely")
+	mustContain(t, "message", p, http.StatusOK, "Uitslag onderzoek", "patient@example.com",
+		"collega@partner.example", `src="`+link+`/body"`, "1 image from the internet was not loaded", "page.html", "Reply securely")
 	mustLack(t, "message", p, "tracker.example", "alert(")
+	p = b.get(link + "/body")
+	mustContain(t, "message body", p, http.StatusOK, "<b>de uitslag</b>", `src="inline/0"`)
+	mustLack(t, "message body", p, "tracker.example", "alert(")
 	if got, _ := re.w.Store.Recipient(context.Background(), rc.OrgID, rc.ID); got.Status != db.StatusOpened {
 		t.Errorf("status %s, want opened", got.Status)
 	}
@@ -98,9 +101,14 @@ func TestSMSCodeWayThrough(t *testing.T) {
 		t.Errorf("the landing with a session goes to %q", p.location)
 	}
 	p = b.get(link + "/read?images=1")
+	mustContain(t, "images shown", p, http.StatusOK, `src="`+link+`/body?images=1"`)
+	if csp := p.header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-src 'self'") || !strings.Contains(csp, "script-src 'nonce-") {
+		t.Errorf("page CSP with images: %s", csp)
+	}
+	p = b.get(link + "/body?images=1")
 	mustContain(t, "images shown", p, http.StatusOK, `src="https://tracker.example/pixel.gif"`)
-	if csp := p.header.Get("Content-Security-Policy"); !strings.Contains(csp, "img-src 'self' data: https: http:") || !strings.Contains(csp, "script-src 'nonce-") {
-		t.Errorf("CSP with images: %s", csp)
+	if csp := p.header.Get("Content-Security-Policy"); !strings.Contains(csp, "img-src 'self' data: https: http:") || strings.Contains(csp, "script-src") {
+		t.Errorf("body CSP with images: %s", csp)
 	}
 	b.post(link+"/close", nil)
 	if p := b.get(link + "/read"); p.location != link {

@@ -85,6 +85,7 @@ func (s *Server) recipientRoutes(g *echo.Group) {
 	}
 	r := g.Group("", s.requireRecipientSession)
 	r.GET("/read", s.showMessage)
+	r.GET("/body", s.showMessageBody)
 	r.GET("/files/:n", s.downloadAttachment)
 	r.GET("/inline/:n", s.showInlineImage)
 	r.GET("/reply", s.showReply)

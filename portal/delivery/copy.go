@@ -30,6 +30,7 @@ type Copy struct {
 	view MessageView
 	atts []db.Attachment
 	text string
+	html string // the sanitized HTML part, its images as cid: parts
 }
 
 // OpenCopy opens the recipient's message for their own copy and records
@@ -48,11 +49,19 @@ func (s *Service) OpenCopy(ctx context.Context, orgID, recipientID int64, who Vi
 	for _, a := range atts {
 		cids[a.Position] = "cid:" + a.ContentID
 	}
-	v, err := s.messageView(ctx, msg, ReadRequest{InlineURL: func(p int) string { return cids[p] }})
+	toCID := ReadRequest{InlineURL: func(p int) string { return cids[p] }}
+	v, err := s.messageView(ctx, msg, toCID)
 	if err != nil {
 		return nil, err
 	}
 	c := &Copy{Name: copyName(v.Subject), s: s, msg: msg, view: v, atts: atts}
+	if msg.HTMLBlob != "" {
+		out, err := s.sanitize(ctx, msg, atts, toCID)
+		if err != nil {
+			return nil, err
+		}
+		c.html = string(out.HTML)
+	}
 	if msg.TextBlob != "" {
 		if c.text, err = s.readBlob(ctx, msg.TextBlob, maxBody); err != nil {
 			return nil, err
@@ -157,7 +166,7 @@ func (c *Copy) files() []db.Attachment {
 }
 
 // inline reports whether a part is an image the HTML body shows.
-func (c *Copy) inline(a db.Attachment) bool { return c.view.Body.HTML != "" && embedded(a) }
+func (c *Copy) inline(a db.Attachment) bool { return c.html != "" && embedded(a) }
 
 func (c *Copy) images() []db.Attachment {
 	var out []db.Attachment
@@ -174,11 +183,11 @@ func (c *Copy) images() []db.Attachment {
 func (c *Copy) bodyHeader() message.Header {
 	var h message.Header
 	switch {
-	case c.view.Body.HTML != "" && len(c.images()) > 0:
+	case c.html != "" && len(c.images()) > 0:
 		h.SetContentType("multipart/related", map[string]string{"type": "multipart/alternative"})
-	case c.view.Body.HTML != "" && c.text != "":
+	case c.html != "" && c.text != "":
 		h.SetContentType("multipart/alternative", nil)
-	case c.view.Body.HTML != "":
+	case c.html != "":
 		return textHeader("text/html")
 	default:
 		return textHeader("text/plain")
@@ -195,7 +204,7 @@ func textHeader(ct string) message.Header {
 
 // writeBody writes the body into w, whose header bodyHeader made.
 func (c *Copy) writeBody(ctx context.Context, w *message.Writer) error {
-	html := string(c.view.Body.HTML)
+	html := c.html
 	switch {
 	case html != "" && len(c.images()) > 0:
 		var alt message.Header

@@ -50,8 +50,18 @@ type ReadRequest struct {
 	OrgID, RecipientID int64
 	// RemoteImages loads the HTML body's remote images: the reader asked.
 	RemoteImages bool
-	// InlineURL is where the reader's page serves the part at a position,
-	// for the body's cid: images; nil shows none of them.
+	// Text shows the plain-text part of a message that has both parts:
+	// the reader asked.
+	Text bool
+	// Recipient and Message are the rows the caller loaded for this
+	// request, if it did: they are checked as delivery checks its own, and
+	// not loaded again. Each must be this recipient's.
+	Recipient *db.Recipient
+	Message   *db.Message
+	// InlineURL is where the part at a position is served, for the HTML
+	// body's cid: images; nil shows none of them. The sanitized body is
+	// kept and shown to every reader of the message, so the URL must be
+	// the same for all of them: relative to where the body is served.
 	InlineURL func(position int) string
 	// Visit is who reads, for the audit log (visits.go).
 	Visit Visit
@@ -76,14 +86,22 @@ type MessageView struct {
 	Repaired bool
 }
 
-// Body is a message's body, ready to show: the sanitized HTML part when
-// there is one, else the plain-text part escaped with its links made
-// clickable.
+// Body is a message's body as its reader's page shows it: the plain-text
+// part, escaped with its links made clickable, when it is to be shown;
+// else the HTML part, which ReadHTML streams sanitized.
 type Body struct {
-	HTML    template.HTML
-	Text    template.HTML
-	Blocked int // remote images of the HTML part not loaded
+	HTML    bool          // the message has an HTML part
+	HasText bool          // the message has a plain-text part
+	Text    template.HTML // the plain-text part, when shown
+	Blocked int           // remote images of the HTML part not loaded
+	// Page is the HTML part sanitized for showing in a page of its own
+	// rather than the frame: only the print view fills it.
+	Page template.HTML
 }
+
+// ShowsHTML reports whether the page shows the HTML part (through
+// ReadHTML) rather than the text.
+func (b Body) ShowsHTML() bool { return b.HTML && b.Text == "" }
 
 // Attachment is one file of a message or a reply, described.
 type Attachment struct {
@@ -111,7 +129,7 @@ type File struct {
 // another organisation, or one whose link cannot be used, is
 // db.ErrNotFound; a message they can no longer read is ErrClosed.
 func (s *Service) Read(ctx context.Context, req ReadRequest) (MessageView, error) {
-	msg, rc, err := s.readable(ctx, req.OrgID, req.RecipientID)
+	msg, rc, err := s.readableFor(ctx, req)
 	if err != nil {
 		return MessageView{}, err
 	}
@@ -142,6 +160,11 @@ func (s *Service) readable(ctx context.Context, orgID, recipientID int64) (db.Me
 	if err != nil {
 		return db.Message{}, db.Recipient{}, err
 	}
+	return s.check(msg, rc)
+}
+
+// check refuses a recipient who cannot read their message now.
+func (s *Service) check(msg db.Message, rc db.Recipient) (db.Message, db.Recipient, error) {
 	if msg.State == db.StateHeld || msg.State == db.StateSuperseded || rc.Method == db.MethodNone {
 		return db.Message{}, db.Recipient{}, fmt.Errorf("recipient %d has no readable message: %w", rc.ID, db.ErrNotFound)
 	}
@@ -149,6 +172,19 @@ func (s *Service) readable(ctx context.Context, orgID, recipientID int64) (db.Me
 		return db.Message{}, db.Recipient{}, ErrClosed
 	}
 	return msg, rc, nil
+}
+
+// readableFor is readable for a request, using the rows its caller loaded
+// when they are the recipient's.
+func (s *Service) readableFor(ctx context.Context, req ReadRequest) (db.Message, db.Recipient, error) {
+	if req.Recipient == nil || req.Message == nil {
+		return s.readable(ctx, req.OrgID, req.RecipientID)
+	}
+	rc, msg := *req.Recipient, *req.Message
+	if rc.ID != req.RecipientID || rc.OrgID != req.OrgID || msg.ID != rc.MessageID || msg.OrgID != rc.OrgID {
+		return db.Message{}, db.Recipient{}, fmt.Errorf("recipient %d: rows of another recipient: %w", req.RecipientID, db.ErrNotFound)
+	}
+	return s.check(msg, rc)
 }
 
 // messageView opens what the recipient's page shows.
@@ -172,7 +208,7 @@ func (s *Service) messageView(ctx context.Context, msg db.Message, req ReadReque
 	if v.Body, err = s.body(ctx, msg, atts, req); err != nil {
 		return MessageView{}, err
 	}
-	v.Attachments, err = s.attachments(msg, atts, v.Body.HTML != "")
+	v.Attachments, err = s.attachments(msg, atts, v.Body.ShowsHTML())
 	return v, err
 }
 
@@ -193,24 +229,29 @@ func (s *Service) visibleRecipients(ctx context.Context, msg db.Message) (to, cc
 	return to, cc, nil
 }
 
-// body reads a message's body and makes it safe to show. Sanitizing is
-// behind this one call (and depends only on the body and the request),
-// so its result can later be kept, encrypted, instead of being computed
-// on every view.
+// body describes a message's body for the reader's page: the text when
+// it is shown, else how many remote images the HTML part holds back (the
+// HTML itself is streamed by ReadHTML, into a frame of its own).
 func (s *Service) body(ctx context.Context, msg db.Message, atts []db.Attachment, req ReadRequest) (Body, error) {
-	if msg.HTMLBlob != "" {
-		html, err := s.readBlob(ctx, msg.HTMLBlob, maxBody)
+	b := Body{HTML: msg.HTMLBlob != "", HasText: msg.TextBlob != ""}
+	if b.HasText && (!b.HTML || req.Text) {
+		text, err := s.readBlob(ctx, msg.TextBlob, maxBody)
 		if err != nil {
 			return Body{}, err
 		}
-		out := mailhtml.Sanitize(html, mailhtml.Options{Inline: inlineURLs(atts, req.InlineURL), RemoteImages: req.RemoteImages})
-		return Body{HTML: out.HTML, Blocked: out.Blocked}, nil
+		if b.Text = mailhtml.Text(text); b.Text != "" {
+			return b, nil
+		}
 	}
-	if msg.TextBlob == "" {
-		return Body{}, nil
+	if !b.HTML || req.RemoteImages {
+		return b, nil
 	}
-	text, err := s.readBlob(ctx, msg.TextBlob, maxBody)
-	return Body{Text: mailhtml.Text(text)}, err
+	safe, err := s.safeHTML(ctx, msg, atts, req)
+	if err != nil {
+		return Body{}, err
+	}
+	b.Blocked = safe.Blocked
+	return b, safe.Body.Close()
 }
 
 // embedded reports whether a part is an image the body may show by its

@@ -120,9 +120,16 @@ func TestReadShowsTheLetterNotTheBcc(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	html := string(v.Body.HTML)
-	if !strings.Contains(html, `<img src="/m/tok/inline/0" alt="Logo">`) || strings.Contains(html, "tracker") || v.Body.Blocked != 1 {
-		t.Errorf("body (%d blocked):\n%s", v.Body.Blocked, html)
+	if !v.Body.ShowsHTML() || v.Body.Blocked != 1 {
+		t.Errorf("body %+v: want the HTML part, 1 image blocked", v.Body)
+	}
+	b, err := r.Delivery.ReadHTML(context.Background(), delivery.ReadRequest{OrgID: rs[0].OrgID, RecipientID: rs[0].ID, InlineURL: inlineURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(readClose(t, b.Body))
+	if !strings.Contains(html, `<img src="/m/tok/inline/0" alt="Logo">`) || strings.Contains(html, "tracker") || b.Blocked != 1 {
+		t.Errorf("body (%d blocked):\n%s", b.Blocked, html)
 	}
 	want := []delivery.Attachment{
 		{Position: 0, Name: "logo.png", Size: int64(len(decode(t, pngBase64))), ContentType: "image/png", Inline: true},

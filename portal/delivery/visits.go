@@ -77,6 +77,17 @@ func (s *Service) PrintView(ctx context.Context, req ReadRequest) (MessageView, 
 	if err != nil {
 		return MessageView{}, err
 	}
+	if v.Body.ShowsHTML() {
+		atts, err := s.opt.Store.Attachments(ctx, msg.OrgID, msg.ID)
+		if err != nil {
+			return MessageView{}, err
+		}
+		out, err := s.sanitize(ctx, msg, atts, req)
+		if err != nil {
+			return MessageView{}, err
+		}
+		v.Body.Page = out.HTML
+	}
 	if err := s.markOpened(ctx, rc); err != nil {
 		return MessageView{}, err
 	}

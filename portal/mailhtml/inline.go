@@ -8,6 +8,7 @@ import (
 
 	"github.com/tdewolff/parse/v2/css"
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // Why our own inliner: go-premailer and cascadia, which mail tools use,
@@ -91,6 +92,11 @@ func InlineStyles(doc string) (string, error) {
 	for _, e := range els {
 		if e.tag == "style" && e.node.Parent != nil {
 			e.node.Parent.RemoveChild(e.node)
+		}
+	}
+	for _, e := range els {
+		if e.tag == "body" {
+			carryBodyStyle(e.node)
 		}
 	}
 	var b strings.Builder
@@ -809,6 +815,30 @@ func applyStyle(e *domElement, set *styleSet) {
 		return
 	}
 	e.node.Attr = append(e.node.Attr, html.Attribute{Key: "style", Val: b.String()})
+}
+
+// carryBodyStyle moves the body's style onto a div that wraps its
+// content: the sanitizer drops the body element (the page, or the frame,
+// has its own), and a letter's background or font set on the body would
+// go with it.
+func carryBodyStyle(body *html.Node) {
+	style := -1
+	for i, a := range body.Attr {
+		if a.Namespace == "" && a.Key == "style" {
+			style = i
+		}
+	}
+	if style < 0 {
+		return
+	}
+	wrap := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div,
+		Attr: []html.Attribute{{Key: "style", Val: body.Attr[style].Val}}}
+	body.Attr = slices.Delete(body.Attr, style, style+1)
+	for c := body.FirstChild; c != nil; c = body.FirstChild {
+		body.RemoveChild(c)
+		wrap.AppendChild(c)
+	}
+	body.AppendChild(wrap)
 }
 
 // startTags counts "<" followed by a letter: every start tag has one.

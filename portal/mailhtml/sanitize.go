@@ -1,7 +1,9 @@
 package mailhtml
 
 import (
+	"encoding/base64"
 	"html/template"
+	"net/url"
 	"regexp"
 	"strings"
 
@@ -9,17 +11,61 @@ import (
 	"golang.org/x/net/html"
 )
 
-// policy is the sanitizer; bluemonday policies are safe for concurrent
-// use once built.
-var policy = func() *bluemonday.Policy {
+// Version names what Sanitize keeps and drops. A body kept sanitized by
+// an older version is sanitized again before it is shown, so raising it
+// is how a change of the allowlists reaches stored messages.
+const Version = 2
+
+// policy is the sanitizer of bodies whose style blocks InlineStyles
+// applied: it keeps their style attributes, which are FilterStyle's
+// canonical text and are checked to be so again after it. plainPolicy is
+// the one for bodies InlineStyles refused, whose raw style attributes it
+// drops. bluemonday policies are safe for concurrent use once built.
+var policy, plainPolicy = newPolicy(true), newPolicy(false)
+
+func newPolicy(styles bool) *bluemonday.Policy {
 	p := bluemonday.UGCPolicy()
 	p.AllowURLSchemes("http", "https", "mailto", "cid")
+	p.AllowURLSchemeWithCustomPolicy("data", func(u *url.URL) bool { return dataImage("data:" + u.Opaque) })
 	p.AllowRelativeURLs(false)
 	p.RequireNoFollowOnLinks(true)
 	p.RequireNoReferrerOnLinks(true)
 	p.AddTargetBlankToFullyQualifiedLinks(true)
+	if styles {
+		// Kept as written, then held to FilterStyle by the image pass
+		// (rewriteAttrs): bluemonday's own style check tokenizes with a
+		// regexp scanner that costs twenty times the rest of the work.
+		p.AllowAttrs("style").Globally()
+	}
 	return p
-}()
+}
+
+// maxDataImage bounds an image written into the body as a data: URL.
+const maxDataImage = 1 << 20
+
+// dataImageTypes are the types a data: image may have: raster images a
+// browser decodes without running anything (never SVG, which can carry
+// script and load other things).
+var dataImageTypes = []string{"data:image/png;base64,", "data:image/jpeg;base64,", "data:image/gif;base64,", "data:image/webp;base64,"}
+
+// dataImage reports whether src is a base64 data: URL of a raster image
+// within maxDataImage.
+func dataImage(src string) bool {
+	if len(src) > maxDataImage {
+		return false
+	}
+	for _, prefix := range dataImageTypes {
+		if len(src) > len(prefix) && strings.EqualFold(src[:len(prefix)], prefix) {
+			payload := src[len(prefix):]
+			if strings.ContainsAny(payload, " \t\r\n") {
+				return false
+			}
+			_, err := base64.StdEncoding.DecodeString(payload)
+			return err == nil
+		}
+	}
+	return false
+}
 
 // Options say how a body is shown.
 type Options struct {
@@ -37,12 +83,21 @@ type Body struct {
 }
 
 // Sanitize cleans an HTML body for showing (see the package comment).
+// The mail's style blocks are applied first (InlineStyles) and its safe
+// CSS kept; a body whose styles are too large or costly to apply is
+// shown without any of its CSS.
 func Sanitize(body string, opt Options) Body {
-	clean := policy.Sanitize(body)
+	p := policy
+	styled, err := InlineStyles(body)
+	if err != nil {
+		styled, p = body, plainPolicy
+	}
+	clean := p.Sanitize(styled)
 	var out strings.Builder
 	out.Grow(len(clean))
 	z := html.NewTokenizer(strings.NewReader(clean))
 	blocked := 0
+	styles := map[string]bool{} // style attributes checked: a letter repeats a few many times
 	for {
 		tt := z.Next()
 		if tt == html.ErrorToken {
@@ -53,7 +108,7 @@ func Sanitize(body string, opt Options) Body {
 			continue
 		}
 		tok := z.Token()
-		tok.Attr, blocked = rewriteAttrs(tok.Data, tok.Attr, opt, blocked)
+		tok.Attr, blocked = rewriteAttrs(tok.Data, tok.Attr, opt, styles, blocked)
 		out.WriteString(tok.String())
 	}
 	// The sanitizer's output is well-formed and the pass above only
@@ -64,14 +119,15 @@ func Sanitize(body string, opt Options) Body {
 // loadingAttrs are attributes that make a browser fetch something.
 var loadingAttrs = map[string]bool{"srcset": true, "poster": true, "background": true, "lowsrc": true, "dynsrc": true, "longdesc": true}
 
-func rewriteAttrs(tag string, attrs []html.Attribute, opt Options, blocked int) ([]html.Attribute, int) {
+func rewriteAttrs(tag string, attrs []html.Attribute, opt Options, styles map[string]bool, blocked int) ([]html.Attribute, int) {
 	out := attrs[:0]
+	alt, web := false, false
 	for _, a := range attrs {
 		key := strings.ToLower(a.Key)
 		switch {
 		case loadingAttrs[key]:
 			continue
-		case key == "href" && strings.HasPrefix(strings.ToLower(strings.TrimSpace(a.Val)), "cid:"):
+		case key == "href" && !linkTarget(a.Val):
 			continue
 		case key == "src" && tag != "img":
 			continue
@@ -81,11 +137,46 @@ func rewriteAttrs(tag string, attrs []html.Attribute, opt Options, blocked int) 
 				blocked += remote(a.Val)
 				continue
 			}
-			a.Val = src
+			a.Val, web = src, remote(src) == 1
+		case key == "alt":
+			alt = true
+		case key == "referrerpolicy":
+			continue
+		case key == "style" && !canonicalStyle(a.Val, styles):
+			continue // not the allowlist's canonical text: not written by InlineStyles
 		}
 		out = append(out, a)
 	}
+	if tag != "img" {
+		return out, blocked
+	}
+	// An image, shown or held back, has a text alternative: the mail's,
+	// else an empty one (the page says how many images were held back).
+	if !alt {
+		out = append(out, html.Attribute{Key: "alt"})
+	}
+	if web {
+		out = append(out, html.Attribute{Key: "referrerpolicy", Val: "no-referrer"})
+	}
 	return out, blocked
+}
+
+// canonicalStyle reports whether a style attribute is FilterStyle's
+// canonical text, remembering the answer in checked.
+func canonicalStyle(v string, checked map[string]bool) bool {
+	ok, seen := checked[v]
+	if !seen {
+		ok = FilterStyle(v) == v
+		checked[v] = ok
+	}
+	return ok
+}
+
+// linkTarget reports whether a link may keep its href: cid: and data:
+// URLs name parts of the mail, not places to go.
+func linkTarget(href string) bool {
+	v := strings.ToLower(strings.TrimSpace(href))
+	return !strings.HasPrefix(v, "cid:") && !strings.HasPrefix(v, "data:")
 }
 
 // imageSource decides where an image may load from.
@@ -98,6 +189,8 @@ func imageSource(src string, opt Options) (string, bool) {
 		return u, ok
 	case strings.HasPrefix(lower, "https://") || strings.HasPrefix(lower, "http://"):
 		return v, opt.RemoteImages
+	case strings.HasPrefix(lower, "data:"):
+		return v, dataImage(v)
 	}
 	return "", false
 }

@@ -17,7 +17,7 @@ var active = []*regexp.Regexp{
 	regexp.MustCompile(`(?i)\son[a-z]+\s*=`),
 	regexp.MustCompile(`(?i)(javascript|vbscript|data)\s*:`),
 	regexp.MustCompile(`(?i)expression\s*\(`),
-	regexp.MustCompile(`(?i)\s(style|srcset|poster|background|formaction|action|autofocus)\s*=`),
+	regexp.MustCompile(`(?i)\s(srcset|poster|background|formaction|action|autofocus)\s*=`),
 	regexp.MustCompile(`(?i)evil\.example`),
 	regexp.MustCompile(`(?i)href="(?:cid:|relative)`),
 }
@@ -43,6 +43,9 @@ func TestHostileMailCorpus(t *testing.T) {
 				if m := re.FindString(out); m != "" {
 					t.Errorf("%s (images %v): %q left in\n%s", filepath.Base(file), show, m, out)
 				}
+			}
+			if problem := unsafeMarkup(t, out, show); problem != "" {
+				t.Errorf("%s (images %v): %s in\n%s", filepath.Base(file), show, problem, out)
 			}
 		}
 	}
@@ -122,7 +125,7 @@ func FuzzSanitize(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body string) {
 		for _, show := range []bool{false, true} {
 			out := string(Sanitize(body, Options{Inline: inline, RemoteImages: show}).HTML)
-			if problem := unsafeMarkup(out, show); problem != "" {
+			if problem := unsafeMarkup(t, out, show); problem != "" {
 				t.Fatalf("images %v: %s in\n%s", show, problem, out)
 			}
 		}
@@ -133,8 +136,9 @@ func FuzzSanitize(f *testing.F) {
 }
 
 // unsafeMarkup names the first thing in out that Sanitize must not let
-// through, "" when there is none.
-func unsafeMarkup(out string, remoteImages bool) string {
+// through, "" when there is none; a style attribute that is not safe and
+// canonical fails t.
+func unsafeMarkup(t testing.TB, out string, remoteImages bool) string {
 	z := html.NewTokenizer(strings.NewReader(out))
 	for {
 		tt := z.Next()
@@ -149,6 +153,10 @@ func unsafeMarkup(out string, remoteImages bool) string {
 			return "element " + tok.Data
 		}
 		for _, a := range tok.Attr {
+			if strings.EqualFold(a.Key, "style") {
+				assertSafeStyle(t, a.Val)
+				continue
+			}
 			if p := unsafeAttr(a, remoteImages); p != "" {
 				return tok.Data + " " + p
 			}
@@ -160,9 +168,9 @@ func unsafeAttr(a html.Attribute, remoteImages bool) string {
 	key, scheme := strings.ToLower(a.Key), schemeOf(a.Val)
 	web := scheme == "https" || scheme == "http"
 	switch {
-	case strings.HasPrefix(key, "on"), key == "style", loadingAttrs[key], key == "formaction", key == "action":
+	case strings.HasPrefix(key, "on"), loadingAttrs[key], key == "formaction", key == "action":
 		return "attribute " + key
-	case key == "src" && a.Val != inline["logo@x"] && !(remoteImages && web):
+	case key == "src" && a.Val != inline["logo@x"] && !(remoteImages && web) && !dataImage(a.Val):
 		return "image source " + a.Val
 	case key == "href" && !web && scheme != "mailto":
 		return "link " + a.Val
