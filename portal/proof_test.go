@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"sluis/db"
+	"sluis/internal/testworld"
 )
 
 // The guards of the NTA 7516 pages, request by request: who gets the
@@ -68,6 +69,16 @@ func TestProofAndCopyGuards(t *testing.T) {
 	if p := sender.get("/messages/" + m.UID + "/proof.pdf"); p.status != http.StatusOK || p.header.Get("Content-Type") != "application/pdf" ||
 		!strings.HasPrefix(p.body, "%PDF-") {
 		t.Errorf("the PDF: %d %q", p.status, p.header.Get("Content-Type"))
+	}
+	fr := sender.get("/messages/" + m.UID + "/proof.pdf?lang=fr")
+	text, pages, err := testworld.PDFText([]byte(fr.body))
+	if err != nil || pages != 1 {
+		t.Fatalf("the French PDF: %d pages (%v)", pages, err)
+	}
+	for _, want := range []string{"Preuve de remise", "Accepté par Sluis", "Expéditeur", "patient@example.com", "collega@zkh.example", "À, code SMS"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the French PDF lacks %q in:\n%s", want, text)
+		}
 	}
 	if p := sender.get("/messages/" + m.UID + "/proof.json"); p.status != http.StatusOK || !strings.Contains(p.body, `"sha256": "`+m.RawSHA256+`"`) {
 		t.Errorf("the JSON: %d %s", p.status, p.body)

@@ -60,7 +60,8 @@ func (s *Server) downloadProofPDF(c echo.Context) error {
 		return err
 	}
 	lang := s.lang(c)
-	labels := delivery.ProofLabels{T: func(key string) string { return s.i18n.T(lang, key, nil) }, When: proofTime}
+	labels := delivery.ProofLabels{T: func(key string) string { return s.i18n.T(lang, key, nil) }, When: proofTime,
+		Bytes: func(n int64) string { return s.i18n.T(lang, "proof.bytes", map[string]any{"Count": n}) }}
 	var buf bytes.Buffer // a few kilobytes; a failure still gets the error page
 	if err := delivery.WriteProofPDF(&buf, p, labels); err != nil {
 		return err

@@ -17,8 +17,9 @@ import (
 
 // ProofLabels are the PDF's words in the reader's language.
 type ProofLabels struct {
-	T    func(key string) string // translates a key of the proof catalogue
-	When func(t time.Time) string
+	T     func(key string) string // translates a key of the proof catalogue
+	Bytes func(n int64) string    // a size: "1234 bytes"
+	When  func(t time.Time) string
 }
 
 // WriteProofPDF writes p as an A4 PDF.
@@ -71,7 +72,7 @@ func proofFacts(p Proof, l ProofLabels) [][2]string {
 		{l.T("proof.sender"), p.Sender},
 		{l.T("proof.org"), p.Org},
 		{l.T("proof.received"), l.When(p.Received)},
-		{l.T("proof.size"), strconv.FormatInt(p.Size, 10) + " bytes"},
+		{l.T("proof.size"), l.Bytes(p.Size)},
 		{l.T("proof.sha256"), sha},
 		{l.T("proof.message_id"), p.UID},
 		{l.T("proof.generated"), l.When(p.Generated)},
@@ -82,7 +83,7 @@ func proofFacts(p Proof, l ProofLabels) [][2]string {
 func proofRecipientPDF(pdf *fpdf.Fpdf, tr func(string) string, r ProofRecipient, l ProofLabels) {
 	pdf.Ln(4)
 	pdf.SetFont("Helvetica", "B", 11)
-	pdf.MultiCell(0, 6, tr(r.Address+" ("+r.Field+", "+l.T("proof.method."+r.Method)+")"), "B", "L", false)
+	pdf.MultiCell(0, 6, tr(r.Address+" ("+l.T("proof.field."+r.Field)+", "+l.T("proof.method."+r.Method)+")"), "B", "L", false)
 	pdf.Ln(1)
 	for _, e := range r.Events {
 		pdf.SetFont("Helvetica", "", 9)

@@ -168,7 +168,7 @@ func TestProofPDF(t *testing.T) {
 			return v
 		}
 		return k
-	}, When: func(t time.Time) string { return t.UTC().Format(time.RFC3339) }}
+	}, When: func(t time.Time) string { return t.UTC().Format(time.RFC3339) }, Bytes: func(n int64) string { return fmt.Sprint(n, " octets") }}
 	if err := delivery.WriteProofPDF(&buf, p, labels); err != nil {
 		t.Fatal(err)
 	}
