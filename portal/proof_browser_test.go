@@ -47,7 +47,7 @@ func TestBrowserInternalReader(t *testing.T) {
 	if loc := w.location(); loc != link+"/read" {
 		t.Errorf("after sign-in: %s, want %s/read", loc, link)
 	}
-	if body := w.text(".mail-body"); !strings.Contains(body, "de uitslag") {
+	if body := w.mailBody(); !strings.Contains(body, "de uitslag") {
 		t.Errorf("the message: %q", body)
 	}
 	w.checkA11y("internal message")

@@ -40,7 +40,7 @@ func TestBrowserRememberedDevice(t *testing.T) {
 	w.run("the next message", chromedp.Navigate(w.base+re.w.Path(next[0])), chromedp.WaitVisible(css("#open-device")))
 	w.checkA11y("landing with a remembered device")
 	w.run("open with the device", chromedp.Click(css("#open-device")), chromedp.WaitVisible(css(".mail-body")))
-	if body := w.text(".mail-body"); !strings.Contains(body, "de uitslag") {
+	if body := w.mailBody(); !strings.Contains(body, "de uitslag") {
 		t.Errorf("message body: %q", body)
 	}
 	if re.w.Texts.Count() != texts {

@@ -53,7 +53,8 @@ func TestRememberedDeviceOverHTTP(t *testing.T) {
 	if p = b.post(link+"/device", nil); p.location != link+"/read" {
 		t.Fatalf("open with the device: %d to %q", p.status, p.location)
 	}
-	mustContain(t, "opened with the device", b.get(link+"/read"), http.StatusOK, "de uitslag")
+	mustContain(t, "opened with the device", b.get(link+"/read"), http.StatusOK, `src="`+link+`/body"`)
+	mustContain(t, "its letter", b.get(link+"/body"), http.StatusOK, "de uitslag")
 	if re.w.Texts.Count() != texts {
 		t.Error("the device sent a text")
 	}
