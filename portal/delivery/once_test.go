@@ -38,7 +38,7 @@ func TestRetriedMailJobSendsNothingTwice(t *testing.T) {
 		if err := q.svc.Submit(ctx, &Incoming{User: q.sender, Rcpts: []string{"p@example.com"}, Message: msg, Size: 100}); err != nil {
 			t.Fatal(err)
 		}
-		notify := q.finished(t, "notify_recipient", 1)
+		notify := q.finished(t, "notify_message", 1)
 		rc := q.recipient(t)
 		if n := q.relay.count("p@example.com"); n != 1 || rc.Status != db.StatusNotified {
 			t.Fatalf("first run: %d mails, status %s", n, rc.Status)
@@ -291,3 +291,36 @@ func (s *countingSession) Data(r io.Reader) error {
 
 func (s *countingSession) Reset()        { s.to = nil }
 func (s *countingSession) Logout() error { return nil }
+
+// TestMessageJobMailsEachRecipientOnce: one job notifies every recipient of
+// a message, and each recipient's mail is recorded on its own. A rerun
+// after a kill sends nothing to a recipient whose mail the relay took, and
+// sends to the one the killed run never reached.
+func TestMessageJobMailsEachRecipientOnce(t *testing.T) {
+	dbtest.Each(t, dbtest.Options{}, func(t *testing.T, s *db.Store) {
+		q := startQueue(t, s)
+		q.put(t, "a@example.com", "+31612345678")
+		q.put(t, "b@example.com", "+31612345679")
+		msg := &mime.Message{Subject: "Uitslag", Text: "Beste,", To: []mime.Address{{Addr: "a@example.com"}, {Addr: "b@example.com"}}}
+		in := &Incoming{User: q.sender, Rcpts: []string{"a@example.com", "b@example.com"}, Message: msg, Size: 100}
+		if err := q.svc.Submit(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+		notify := q.finished(t, "notify_message", 1)
+		rs, err := s.Recipients(ctx, q.org.ID, 1)
+		if err != nil || len(rs) != 2 || rs[0].Status != db.StatusNotified || rs[1].Status != db.StatusNotified {
+			t.Fatalf("after the job: %+v, %v", rs, err)
+		}
+		// Killed after a's 250 and before b's mail was sent: b is pending
+		// and has no record; a is pending again but has its record.
+		q.exec(t, `UPDATE recipients SET status = 'pending', notified_at = NULL WHERE message_id = 1`)
+		q.exec(t, `DELETE FROM mail_sent WHERE part = ?`, rs[1].ID)
+		q.rerun(t, notify)
+		if a, b := q.relay.count("a@example.com"), q.relay.count("b@example.com"); a != 1 || b != 2 {
+			t.Errorf("after the rerun a got %d mails (want 1), b %d (want 2: the killed run never sent it)", a, b)
+		}
+		if rs, err = s.Recipients(ctx, q.org.ID, 1); err != nil || rs[0].Status != db.StatusNotified || rs[1].Status != db.StatusNotified {
+			t.Errorf("after the rerun: %+v, %v", rs, err)
+		}
+	})
+}

@@ -49,7 +49,15 @@ const recordTimeout = 5 * time.Second
 // a relay whether it has a message, so a kill there still sends twice.
 func SendOnce(ctx context.Context, store *db.Store, orgID int64, job *rivertype.JobRow, send func(context.Context) error,
 	then func(ctx context.Context, tx *db.Tx, sentAt time.Time) error) (sentAt time.Time, before bool, err error) {
-	j := db.SentJob{OrgID: orgID, JobID: job.ID, Created: job.CreatedAt, Kind: job.Kind}
+	return SendPartOnce(ctx, store, orgID, job, 0, send, then)
+}
+
+// SendPartOnce is SendOnce for one of several mails a job sends (a
+// message's notifications, one per recipient): part names the mail within
+// the job, and each part is recorded and checked on its own.
+func SendPartOnce(ctx context.Context, store *db.Store, orgID int64, job *rivertype.JobRow, part int64, send func(context.Context) error,
+	then func(ctx context.Context, tx *db.Tx, sentAt time.Time) error) (sentAt time.Time, before bool, err error) {
+	j := db.SentJob{OrgID: orgID, JobID: job.ID, Created: job.CreatedAt, Kind: job.Kind, Part: part}
 	at, err := store.MailSentAt(ctx, j)
 	switch {
 	case err == nil:
