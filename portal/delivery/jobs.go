@@ -176,7 +176,7 @@ func relayUnreachable(err error) bool {
 // it, again now (it may have died before).
 func (s *Service) send(ctx context.Context, job *rivertype.JobRow, part int64, m *mailer.Message, rc db.Recipient) error {
 	var res mailer.Result
-	sentAt, before, err := jobs.SendPartOnce(ctx, s.opt.Store, rc.OrgID, job, part, func(ctx context.Context) (err error) {
+	sentAt, before, err := s.records.SendPartOnce(ctx, rc.OrgID, job, part, func(ctx context.Context) (err error) {
 		res, err = s.opt.Mailer.Send(ctx, m)
 		return err
 	}, func(ctx context.Context, tx *db.Tx, at time.Time) error {

@@ -73,13 +73,22 @@ func TestRetriedMailJobSendsNothingTwice(t *testing.T) {
 // mail goes to a real relay.
 type queue struct {
 	store  *db.Store
+	jobs   *jobs.Client
 	svc    *Service
 	relay  *countingRelay
 	org    db.Org
 	sender db.User
 }
 
-func startQueue(t *testing.T, s *db.Store) *queue {
+func startQueue(t testing.TB, s *db.Store) *queue {
+	t.Helper()
+	q := buildQueue(t, s)
+	q.start(t)
+	return q
+}
+
+// buildQueue is startQueue without starting the queue's workers.
+func buildQueue(t testing.TB, s *db.Store) *queue {
 	t.Helper()
 	q := &queue{store: s, relay: startCountingRelay(t)}
 	data := t.TempDir()
@@ -114,17 +123,23 @@ func startQueue(t *testing.T, s *db.Store) *queue {
 	if late.c, err = jobs.New(s, jobs.Options{Workers: workers, Logger: slog.New(slog.DiscardHandler)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := late.c.Start(context.Background()); err != nil {
+	q.jobs = late.c
+	return q
+}
+
+// start starts the queue's workers.
+func (q *queue) start(t testing.TB) {
+	t.Helper()
+	if err := q.jobs.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if err := late.c.Stop(sctx); err != nil {
+		if err := q.jobs.Stop(sctx); err != nil {
 			t.Errorf("stopping the queue: %v", err)
 		}
 	})
-	return q
 }
 
 // lateQueue lets the Service be built before the queue that runs its workers.
@@ -137,7 +152,7 @@ func (l *lateQueue) InsertTx(ctx context.Context, tx *db.Tx, args river.JobArgs,
 	return l.c.InsertTx(ctx, tx, args, opts)
 }
 
-func (q *queue) put(t *testing.T, email, phone string) {
+func (q *queue) put(t testing.TB, email, phone string) {
 	t.Helper()
 	in := db.ContactInput{Email: email, Phone: &phone}
 	if _, _, err := q.store.PutContact(ctx, db.OrgBook(q.org.ID), in, db.Change{Source: db.SourceManual, Actor: "test"}); err != nil {
@@ -235,7 +250,7 @@ type countingRelay struct {
 	to   map[string]int
 }
 
-func startCountingRelay(t *testing.T) *countingRelay {
+func startCountingRelay(t testing.TB) *countingRelay {
 	t.Helper()
 	r := &countingRelay{to: map[string]int{}}
 	srv := smtp.NewServer(r)
@@ -252,6 +267,17 @@ func startCountingRelay(t *testing.T) *countingRelay {
 	go func() { _ = srv.Serve(l) }()
 	t.Cleanup(func() { _ = srv.Close() })
 	return r
+}
+
+// total counts every mail the relay accepted.
+func (r *countingRelay) total() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, c := range r.to {
+		n += c
+	}
+	return n
 }
 
 func (r *countingRelay) count(addr string) int {
