@@ -182,7 +182,11 @@ func (w *writer) batch(ctx context.Context, tx *sql.Tx, table string, cols []str
 // insertSQL is an INSERT of k rows, in the store's placeholders.
 func (w *writer) insertSQL(table string, cols []string, k int) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES ", table, strings.Join(cols, ", "))
+	fmt.Fprintf(&b, "INSERT INTO %s (%s) ", table, strings.Join(cols, ", "))
+	if w.pg && cols[0] == "id" { // an identity column on PostgreSQL
+		b.WriteString("OVERRIDING SYSTEM VALUE ")
+	}
+	b.WriteString("VALUES ")
 	n := 0
 	for r := range k {
 		if r > 0 {
