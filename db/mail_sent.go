@@ -14,6 +14,9 @@ type SentJob struct {
 	JobID   int64
 	Created time.Time
 	Kind    string // the job's kind, for reading the table by hand
+	// Part names one of the job's mails when it sends several (a
+	// message's notification job: the recipient's id); 0 otherwise.
+	Part int64
 }
 
 // RecordMailSent records that the relay accepted the job's mail now (by
@@ -31,8 +34,8 @@ func (s *Store) RecordMailSent(ctx context.Context, j SentJob) (at time.Time, er
 // what the mail changes is recorded in the same commit.
 func (t *Tx) RecordMailSent(ctx context.Context, j SentJob) (time.Time, error) {
 	now := t.s.now().UTC()
-	_, err := t.exec(ctx, `INSERT INTO mail_sent (org_id, job_id, job_created, kind, sent_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (org_id, job_id, job_created) DO NOTHING`, j.OrgID, j.JobID, micros(j.Created), j.Kind, micros(now))
+	_, err := t.exec(ctx, `INSERT INTO mail_sent (org_id, job_id, job_created, part, kind, sent_at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (org_id, job_id, job_created, part) DO NOTHING`, j.OrgID, j.JobID, micros(j.Created), j.Part, j.Kind, micros(now))
 	if err != nil {
 		return time.Time{}, fmt.Errorf("recording the mail of job %d as sent: %w", j.JobID, err)
 	}
@@ -43,8 +46,8 @@ func (t *Tx) RecordMailSent(ctx context.Context, j SentJob) (time.Time, error) {
 // ErrNotFound when no run of the job recorded that.
 func (s *Store) MailSentAt(ctx context.Context, j SentJob) (time.Time, error) {
 	var at int64
-	err := s.reader().queryRow(ctx, `SELECT sent_at FROM mail_sent WHERE org_id = ? AND job_id = ? AND job_created = ?`,
-		j.OrgID, j.JobID, micros(j.Created)).Scan(&at)
+	err := s.reader().queryRow(ctx, `SELECT sent_at FROM mail_sent WHERE org_id = ? AND job_id = ? AND job_created = ? AND part = ?`,
+		j.OrgID, j.JobID, micros(j.Created), j.Part).Scan(&at)
 	if err != nil {
 		return time.Time{}, mapError(err)
 	}

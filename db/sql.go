@@ -24,19 +24,32 @@ type querier interface {
 type conn struct {
 	dialect Dialect
 	q       querier
+	stmts   *stmtCache // SQLite's prepared statements (stmts.go); nil on PostgreSQL
+	tx      *sql.Tx    // set when q is a transaction
 }
 
 func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := c.stmt(ctx, query); st != nil {
+		res, err := st.ExecContext(ctx, args...)
+		return res, mapError(err)
+	}
 	res, err := c.q.ExecContext(ctx, rebind(c.dialect, query), args...)
 	return res, mapError(err)
 }
 
 func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := c.stmt(ctx, query); st != nil {
+		rows, err := st.QueryContext(ctx, args...)
+		return rows, mapError(err)
+	}
 	rows, err := c.q.QueryContext(ctx, rebind(c.dialect, query), args...)
 	return rows, mapError(err)
 }
 
 func (c conn) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := c.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return c.q.QueryRowContext(ctx, rebind(c.dialect, query), args...)
 }
 
@@ -68,8 +81,8 @@ func rebind(d Dialect, query string) string {
 	return b.String()
 }
 
-func (s *Store) reader() conn { return conn{s.dialect, s.r} }
-func (s *Store) writer() conn { return conn{s.dialect, s.w} }
+func (s *Store) reader() conn { return conn{dialect: s.dialect, q: s.r, stmts: s.rstmts} }
+func (s *Store) writer() conn { return conn{dialect: s.dialect, q: s.w, stmts: s.wstmts} }
 
 // Tx is a write transaction. Other packages use SQL() to add their own
 // statements to it (the job queue enqueues in the same transaction).
@@ -86,6 +99,7 @@ func (t *Tx) SQL() *sql.Tx { return t.tx }
 // InTx runs fn in one write transaction: committed when fn returns nil,
 // rolled back otherwise.
 func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) (err error) {
+	s.wstmts.prepareNoted(ctx)
 	// The transaction runs on a dedicated connection so that WithPgxConn can
 	// reach the driver connection that carries it.
 	c, err := s.w.Conn(ctx)
@@ -102,7 +116,7 @@ func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) (err error) {
 	if err != nil {
 		return fmt.Errorf("beginning transaction: %w", mapError(err))
 	}
-	t := &Tx{conn: conn{s.dialect, sqlTx}, tx: sqlTx, c: c, s: s}
+	t := &Tx{conn: conn{dialect: s.dialect, q: sqlTx, stmts: s.wstmts, tx: sqlTx}, tx: sqlTx, c: c, s: s}
 	if err := fn(t); err != nil {
 		if rbErr := sqlTx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
 			return errors.Join(err, fmt.Errorf("rolling back: %w", rbErr))

@@ -23,7 +23,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
@@ -47,7 +46,9 @@ type Store struct {
 	w       *sql.DB
 	r       *sql.DB
 	now     func() time.Time
-	stmts   sync.Map // query → *sql.Stmt prepared on r (hot.go)
+	// wstmts and rstmts hold SQLite's prepared statements for the writer
+	// and reader pools (stmts.go); nil on PostgreSQL.
+	wstmts, rstmts *stmtCache
 }
 
 // Options tune Open.
@@ -157,7 +158,7 @@ func openSQLite(path string, opt Options) (*Store, error) {
 	}
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	return &Store{dialect: SQLite, w: w, r: r}, nil
+	return &Store{dialect: SQLite, w: w, r: r, wstmts: newStmtCache(w), rstmts: newStmtCache(r)}, nil
 }
 
 // ownerOnly makes the database file readable by its owner only (0600, like
@@ -203,7 +204,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes both pools.
 func (s *Store) Close() error {
-	err := s.w.Close()
+	err := errors.Join(s.wstmts.close(), s.rstmts.close(), s.w.Close())
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
 	}

@@ -169,8 +169,10 @@ func (s *Store) UserByAddress(ctx context.Context, addr string) (User, error) {
 	if err != nil {
 		return User{}, ErrNotFound
 	}
-	u, err := scanUser(s.reader().queryRow(ctx, `SELECT `+userColumns+` FROM users
-		WHERE email = ? OR id = (SELECT user_id FROM user_aliases WHERE address = ?)`, a, a))
+	// Two lookups, not "email = ? OR id = (…)", which SQLite answers by
+	// reading every user. An address belongs to one user or alias at most.
+	u, err := scanUser(s.reader().queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE email = ?
+		UNION ALL SELECT `+userColumns+` FROM users WHERE id = (SELECT user_id FROM user_aliases WHERE address = ?)`, a, a))
 	if err != nil {
 		return User{}, fmt.Errorf("user %s: %w", a, err)
 	}

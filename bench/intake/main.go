@@ -47,6 +47,8 @@ type options struct {
 	keep    bool
 	noBig   bool
 	verbose bool
+	seed    int    // also run a Sluis whose database holds this many seeded messages and contacts
+	pg      string // also run a Sluis on a fresh database of this PostgreSQL server
 }
 
 func main() {
@@ -64,6 +66,8 @@ func main() {
 	flag.BoolVar(&o.noMP, "no-mailpit", false, "leave Mailpit out")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary folder (data, logs) and print where it is")
 	flag.BoolVar(&o.verbose, "v", false, "print every round")
+	flag.IntVar(&o.seed, "seed", 0, "also run Sluis on a database seeded with this many address-book entries and messages (bench/internal/seed)")
+	flag.StringVar(&o.pg, "pg", "", "also run Sluis on PostgreSQL: a postgres:// URL of a server where the bench may create a database")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "intake:", err)

@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"sluis/bench/internal/seed"
 	"sluis/db"
 	"sluis/portal/policy"
 )
@@ -47,11 +49,18 @@ func buildSluis(tmp string) (string, error) {
 
 // startSluis sets up and starts the Sluis called name in a data folder of
 // its own; env adds to its environment (the blob store).
-func startSluis(bin, tmp, name string, env ...string) (*sluisServer, error) {
+// A seed above 0 fills its database with that many address-book entries
+// and messages before it starts.
+func startSluis(bin, tmp, name string, seedN int, env ...string) (*sluisServer, error) {
 	s := &sluisServer{name: name, bin: bin, data: filepath.Join(tmp, name+"-data")}
 	s.env = append([]string{"SLUIS_DATA=" + s.data}, env...)
 	if err := s.setup(); err != nil {
 		return nil, err
+	}
+	if seedN > 0 {
+		if err := seedData(s.dsn(), seedN); err != nil {
+			return nil, err
+		}
 	}
 	var err error
 	if s.relay, err = startDiscard(); err != nil {
@@ -83,15 +92,66 @@ func (s *sluisServer) setup() error {
 			return fmt.Errorf("sluis %s: %w\n%s", strings.Join(args, " "), err, out)
 		}
 	}
-	return raiseSizeLimit(s.data)
+	return raiseSizeLimit(s.dsn())
+}
+
+// dsn is the database serve uses: SLUIS_DATABASE when set, else the
+// SQLite file in the data folder.
+func (s *sluisServer) dsn() string {
+	for _, kv := range s.env {
+		if v, ok := strings.CutPrefix(kv, "SLUIS_DATABASE="); ok {
+			return v
+		}
+	}
+	return filepath.Join(s.data, "sluis.db")
+}
+
+// seedData adds n address-book entries and n stored messages.
+func seedData(dsn string, n int) error {
+	ctx := context.Background()
+	store, err := db.Open(ctx, dsn, db.Options{})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	fmt.Printf("seeding %d address-book entries and %d messages\n", n, n)
+	return seed.Run(ctx, store, seed.Options{Domain: benchDomain, Sender: benchSender, Contacts: n, Messages: n})
+}
+
+// createDatabase makes a fresh database on the PostgreSQL server of admin
+// and returns its URL and a function that drops it.
+func createDatabase(admin string) (string, func(), error) {
+	ctx := context.Background()
+	store, err := db.Open(ctx, admin, db.Options{})
+	if err != nil {
+		return "", nil, err
+	}
+	name := fmt.Sprintf("sluis_bench_%d", time.Now().UnixNano())
+	if _, err := store.DB().ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		_ = store.Close()
+		return "", nil, err
+	}
+	u, err := url.Parse(admin)
+	if err != nil {
+		_ = store.Close()
+		return "", nil, err
+	}
+	u.Path = "/" + name
+	drop := func() {
+		if _, err := store.DB().ExecContext(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
+			fmt.Println("dropping", name+":", err)
+		}
+		_ = store.Close()
+	}
+	return u.String(), drop, nil
 }
 
 // raiseSizeLimit lets the organisation's units send the large message:
 // their policy allows 25 MB by default, 200 MB at most. An admin would do
 // this in the web app; there is no command for it.
-func raiseSizeLimit(data string) error {
+func raiseSizeLimit(dsn string) error {
 	ctx := context.Background()
-	store, err := db.Open(ctx, filepath.Join(data, "sluis.db"), db.Options{})
+	store, err := db.Open(ctx, dsn, db.Options{})
 	if err != nil {
 		return err
 	}

@@ -69,7 +69,7 @@ func startSystems(o options, tmp string) ([]*system, func(), error) {
 	}
 	var systems []*system
 	addSluis := func(name string, env ...string) error {
-		sl, err := startSluis(bin, tmp, name, env...)
+		sl, err := startSluis(bin, tmp, name, 0, env...)
 		if sl != nil {
 			stops = append(stops, sl.stop)
 		}
@@ -82,6 +82,27 @@ func startSystems(o options, tmp string) ([]*system, func(), error) {
 	}
 	if err := addSluis("sluis"); err != nil {
 		return nil, stop, err
+	}
+	if o.seed > 0 {
+		sl, err := startSluis(bin, tmp, "sluis-seeded", o.seed)
+		if sl != nil {
+			stops = append(stops, sl.stop)
+		}
+		if err != nil {
+			return nil, stop, fmt.Errorf("sluis-seeded: %w", err)
+		}
+		systems = append(systems, &system{name: "sluis-seeded", addr: sl.smtp, sluis: sl, afterRound: sl.waitNotified,
+			proc: func() *proc { return sl.proc }})
+	}
+	if o.pg != "" {
+		url, drop, err := createDatabase(o.pg)
+		if err != nil {
+			return nil, stop, fmt.Errorf("PostgreSQL: %w", err)
+		}
+		stops = append(stops, drop)
+		if err := addSluis("sluis-pg", "SLUIS_DATABASE="+url); err != nil {
+			return nil, stop, err
+		}
 	}
 	if o.weed != "" {
 		weed, err := s3test.Launch(o.weed)

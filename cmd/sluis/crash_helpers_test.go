@@ -141,18 +141,19 @@ func notifications(t *testing.T, store *db.Store, links *delivery.Service, msgID
 	return out
 }
 
-// jobOf describes the notification job of a recipient, for a failure message.
+// jobOf describes the notification job of a recipient (its message's job),
+// for a failure message.
 func jobOf(t *testing.T, store *db.Store, rcptID int64) string {
 	t.Helper()
 	var state, attemptedAt, scheduledAt, errs string
 	var attempt int
 	q := `SELECT state, attempt, COALESCE(CAST(attempted_at AS TEXT), ''),
 		CAST(scheduled_at AS TEXT), COALESCE(json(errors), '') FROM river_job
-		WHERE kind = 'notify_recipient' AND json_extract(args, '$.recipient_id') = ?`
+		WHERE kind = 'notify_message' AND json_extract(args, '$.message_id') = (SELECT message_id FROM recipients WHERE id = ?)`
 	if store.Dialect() == db.Postgres {
 		q = `SELECT state::text, attempt, COALESCE(attempted_at::text, ''), scheduled_at::text,
 			COALESCE(array_to_string(errors, ' '), '') FROM river_job
-			WHERE kind = 'notify_recipient' AND (args->>'recipient_id')::bigint = $1`
+			WHERE kind = 'notify_message' AND (args->>'message_id')::bigint = (SELECT message_id FROM recipients WHERE id = $1)`
 	}
 	err := store.DB().QueryRowContext(context.Background(), q, rcptID).
 		Scan(&state, &attempt, &attemptedAt, &scheduledAt, &errs)
@@ -221,7 +222,7 @@ func countTemps(t *testing.T, dir string) int {
 func jobStates(t *testing.T, store *db.Store) string {
 	t.Helper()
 	rows, err := store.DB().QueryContext(context.Background(),
-		`SELECT state, COUNT(*) FROM river_job WHERE kind = 'notify_recipient' GROUP BY state ORDER BY state`)
+		`SELECT state, COUNT(*) FROM river_job WHERE `+notifyKinds+` GROUP BY state ORDER BY state`)
 	if err != nil {
 		t.Fatal(err)
 	}

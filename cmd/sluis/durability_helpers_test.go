@@ -35,18 +35,22 @@ func importBook(t *testing.T, data string, rows ...string) {
 	mustRun(t, map[string]string{"SLUIS_DATA": data}, "contacts", "import", "--org", "zkh.test", book)
 }
 
-// jobCount counts the notify_recipient jobs that match a SQL condition.
+// notifyKinds are the notification jobs: one per message at intake, one per
+// recipient when a draft is released.
+const notifyKinds = `kind IN ('notify_message', 'notify_recipient')`
+
+// jobCount counts the notification jobs that match a SQL condition.
 func jobCount(t *testing.T, store *db.Store, cond string, args ...any) int {
 	t.Helper()
 	var n int
-	q := `SELECT COUNT(*) FROM river_job WHERE kind = 'notify_recipient' AND (` + cond + `)`
+	q := `SELECT COUNT(*) FROM river_job WHERE ` + notifyKinds + ` AND (` + cond + `)`
 	if err := store.DB().QueryRowContext(context.Background(), q, args...).Scan(&n); err != nil {
 		t.Fatalf("counting jobs: %v", err)
 	}
 	return n
 }
 
-// waitJobs polls the job table until want notify_recipient jobs match cond.
+// waitJobs polls the job table until want notification jobs match cond.
 // It is a wait for a precondition, not an assertion of timing: the test
 // fails only when the jobs never get there.
 func waitJobs(t *testing.T, store *db.Store, want int, timeout time.Duration, cond string, args ...any) {
@@ -58,7 +62,7 @@ func waitJobs(t *testing.T, store *db.Store, want int, timeout time.Duration, co
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d notify_recipient jobs match %q after %s, want %d", n, cond, timeout, want)
+			t.Fatalf("%d notification jobs match %q after %s, want %d", n, cond, timeout, want)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -69,7 +69,7 @@ func TestAnswerIsANewReleasedMessageToTheRecipient(t *testing.T) {
 	}
 	f.jobs.mu.Lock()
 	defer f.jobs.mu.Unlock()
-	if added := f.jobs.jobs[jobsBefore:]; len(added) != 1 || added[0] != (NotifyRecipientArgs{OrgID: f.org.ID, RecipientID: to[0].ID}) {
+	if added := f.jobs.jobs[jobsBefore:]; len(added) != 1 || added[0] != (NotifyMessageArgs{OrgID: f.org.ID, MessageID: got.ID}) {
 		t.Errorf("jobs enqueued with the answer: %+v", added)
 	}
 }

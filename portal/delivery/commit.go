@@ -125,12 +125,14 @@ func (s *Service) insert(ctx context.Context, tx *db.Tx, nm *db.NewMessage) erro
 }
 
 // jobsFor lists the jobs a stored message needs: the not-sent mail for a
-// held draft, one notification per recipient otherwise.
+// held draft, otherwise one job that notifies every recipient.
 func jobsFor(nm *db.NewMessage) []river.InsertManyParams {
-	if nm.Message.State == db.StateHeld {
-		return []river.InsertManyParams{{Args: NotifyHeldArgs{OrgID: nm.Message.OrgID, MessageID: nm.Message.ID}}}
+	m := nm.Message
+	if m.State == db.StateHeld {
+		return []river.InsertManyParams{{Args: NotifyHeldArgs{OrgID: m.OrgID, MessageID: m.ID}}}
 	}
-	return notifyJobs(nm.Recipients)
+	return []river.InsertManyParams{{Args: NotifyMessageArgs{OrgID: m.OrgID, MessageID: m.ID},
+		InsertOpts: &river.InsertOpts{MaxAttempts: notifyAttempts}}}
 }
 
 // notifyJobs is one notification job per recipient.

@@ -20,6 +20,7 @@ import (
 
 	"sluis/db"
 	"sluis/portal/i18n"
+	"sluis/portal/jobs"
 	"sluis/portal/mailer"
 	"sluis/portal/policy"
 	"sluis/portal/vault"
@@ -65,6 +66,7 @@ type Service struct {
 	opt     Options
 	linkKey []byte
 	commits *committer
+	records *jobs.Recorder // notifications' sent records, group-committed
 	mail    *views.Mails
 }
 
@@ -89,7 +91,7 @@ func New(opt Options) *Service {
 	if err != nil {
 		panic("delivery: embedded mail templates: " + err.Error()) // a build defect, caught by every test
 	}
-	s := &Service{opt: opt, linkKey: opt.Keys.Derive("recipient link v1"), mail: mail}
+	s := &Service{opt: opt, linkKey: opt.Keys.Derive("recipient link v1"), mail: mail, records: jobs.NewRecorder(opt.Store)}
 	s.commits = newCommitter(s)
 	return s
 }

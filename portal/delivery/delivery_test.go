@@ -125,8 +125,8 @@ func TestResolutionOrder(t *testing.T) {
 			t.Errorf("%s: got %s/%s/%s/%s problem %q; want %v", r.Address, r.Method, r.DataSource, r.Phone, r.Field, r.Problem, w)
 		}
 	}
-	if len(f.jobs.jobs) != len(rcpts) {
-		t.Errorf("%d jobs, want one notification per recipient", len(f.jobs.jobs))
+	if len(f.jobs.jobs) != 1 || f.jobs.jobs[0] != (NotifyMessageArgs{OrgID: f.org.ID, MessageID: rs[0].MessageID}) {
+		t.Errorf("jobs %+v, want one notification job for the message", f.jobs.jobs)
 	}
 }
 

@@ -23,6 +23,19 @@ type NotifyRecipientArgs struct {
 // Kind names the job.
 func (NotifyRecipientArgs) Kind() string { return "notify_recipient" }
 
+// NotifyMessageArgs is the job that mails every recipient of a released
+// message their link: one job per message rather than one per recipient,
+// since River's insert, fetch and completion of each job cost more than
+// the mail itself. Each recipient's mail is recorded as sent on its own
+// (jobs.SendPartOnce), so a retry mails only those not yet notified.
+type NotifyMessageArgs struct {
+	OrgID     int64 `json:"org_id"`
+	MessageID int64 `json:"message_id"`
+}
+
+// Kind names the job.
+func (NotifyMessageArgs) Kind() string { return "notify_message" }
+
 // NotifyHeldArgs is the job that tells a sender their mail was not sent.
 type NotifyHeldArgs struct {
 	OrgID     int64 `json:"org_id"`
@@ -35,6 +48,9 @@ func (NotifyHeldArgs) Kind() string { return "notify_held" }
 // AddWorkers registers the Service's job workers.
 func (s *Service) AddWorkers(w *river.Workers) error {
 	if err := river.AddWorkerSafely(w, &notifyRecipientWorker{s: s}); err != nil {
+		return err
+	}
+	if err := river.AddWorkerSafely(w, &notifyMessageWorker{s: s}); err != nil {
 		return err
 	}
 	if err := river.AddWorkerSafely(w, &notifyHeldWorker{s: s}); err != nil {
@@ -83,16 +99,87 @@ func (w *notifyRecipientWorker) Work(ctx context.Context, job *river.Job[NotifyR
 	if err != nil {
 		return err
 	}
-	return s.send(ctx, job.JobRow, m, rc)
+	return s.send(ctx, job.JobRow, 0, m, rc)
 }
 
-// send delivers m to rc, once for the job however often it runs, and
+type notifyMessageWorker struct {
+	river.WorkerDefaults[NotifyMessageArgs]
+	s *Service
+}
+
+// Work mails each recipient still pending, one after the other (the relay
+// client keeps its connection for the next). A recipient whose mail fails
+// does not stop the others; the job then returns the failures, and River's
+// retry mails only whoever is still pending.
+func (w *notifyMessageWorker) Work(ctx context.Context, job *river.Job[NotifyMessageArgs]) error {
+	s := w.s
+	msg, err := s.opt.Store.Message(ctx, job.Args.OrgID, job.Args.MessageID)
+	if errors.Is(err, db.ErrNotFound) {
+		return river.JobCancel(err)
+	}
+	if err != nil {
+		return err
+	}
+	if msg.State != db.StateReleased {
+		return nil // revoked or expired before the job ran
+	}
+	rcpts, err := s.opt.Store.Recipients(ctx, msg.OrgID, msg.ID)
+	if err != nil {
+		return err
+	}
+	org, sender, err := s.people(ctx, msg)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	cancelled := 0
+	for _, rc := range rcpts {
+		if rc.Status != db.StatusPending {
+			continue // notified already, bounced, or revoked
+		}
+		m, err := s.recipientMailFrom(ctx, org, sender, msg, rc)
+		if err == nil {
+			err = s.send(ctx, job.JobRow, rc.ID, m, rc)
+		}
+		var cancel *river.JobCancelError
+		if errors.As(err, &cancel) {
+			cancelled++
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("recipient %d: %w", rc.ID, err))
+		}
+		if relayUnreachable(err) {
+			break // the others would fail alike: all of them on the retry
+		}
+	}
+	if len(errs) > 0 && cancelled == len(errs) {
+		return river.JobCancel(errors.Join(errs...)) // nothing a retry would change
+	}
+	return errors.Join(errs...)
+}
+
+// relayUnreachable: err says the relay could not be reached or would not
+// let us in, rather than anything about one mail.
+func relayUnreachable(err error) bool {
+	var te *mailer.TemporaryError
+	if !errors.As(err, &te) {
+		return false
+	}
+	switch te.Stage {
+	case mailer.StageConnect, mailer.StageTLS, mailer.StageAuth:
+		return true
+	}
+	return false
+}
+
+// send delivers m to rc, once for the job (and part, see
+// jobs.SendPartOnce) however often it runs, and
 // records the outcome: the recipient is marked notified in the same commit
 // as the record that the relay took the mail, or, when an earlier run sent
 // it, again now (it may have died before).
-func (s *Service) send(ctx context.Context, job *rivertype.JobRow, m *mailer.Message, rc db.Recipient) error {
+func (s *Service) send(ctx context.Context, job *rivertype.JobRow, part int64, m *mailer.Message, rc db.Recipient) error {
 	var res mailer.Result
-	sentAt, before, err := jobs.SendOnce(ctx, s.opt.Store, rc.OrgID, job, func(ctx context.Context) (err error) {
+	sentAt, before, err := s.records.SendPartOnce(ctx, rc.OrgID, job, part, func(ctx context.Context) (err error) {
 		res, err = s.opt.Mailer.Send(ctx, m)
 		return err
 	}, func(ctx context.Context, tx *db.Tx, at time.Time) error {

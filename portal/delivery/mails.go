@@ -54,6 +54,12 @@ func (s *Service) recipientMail(ctx context.Context, msg db.Message, rc db.Recip
 	if err != nil {
 		return nil, err
 	}
+	return s.recipientMailFrom(ctx, org, sender, msg, rc)
+}
+
+// recipientMailFrom is recipientMail with the organisation and sender
+// already read (a message's notification job reads them once for all).
+func (s *Service) recipientMailFrom(ctx context.Context, org db.Org, sender db.User, msg db.Message, rc db.Recipient) (*mailer.Message, error) {
 	lang := org.Language
 	if rc.Internal {
 		if u, err := s.opt.Store.UserByAddress(ctx, rc.Address); err == nil && u.OrgID == org.ID {

@@ -38,7 +38,7 @@ func TestRetriedMailJobSendsNothingTwice(t *testing.T) {
 		if err := q.svc.Submit(ctx, &Incoming{User: q.sender, Rcpts: []string{"p@example.com"}, Message: msg, Size: 100}); err != nil {
 			t.Fatal(err)
 		}
-		notify := q.finished(t, "notify_recipient", 1)
+		notify := q.finished(t, "notify_message", 1)
 		rc := q.recipient(t)
 		if n := q.relay.count("p@example.com"); n != 1 || rc.Status != db.StatusNotified {
 			t.Fatalf("first run: %d mails, status %s", n, rc.Status)
@@ -73,13 +73,22 @@ func TestRetriedMailJobSendsNothingTwice(t *testing.T) {
 // mail goes to a real relay.
 type queue struct {
 	store  *db.Store
+	jobs   *jobs.Client
 	svc    *Service
 	relay  *countingRelay
 	org    db.Org
 	sender db.User
 }
 
-func startQueue(t *testing.T, s *db.Store) *queue {
+func startQueue(t testing.TB, s *db.Store) *queue {
+	t.Helper()
+	q := buildQueue(t, s)
+	q.start(t)
+	return q
+}
+
+// buildQueue is startQueue without starting the queue's workers.
+func buildQueue(t testing.TB, s *db.Store) *queue {
 	t.Helper()
 	q := &queue{store: s, relay: startCountingRelay(t)}
 	data := t.TempDir()
@@ -114,17 +123,23 @@ func startQueue(t *testing.T, s *db.Store) *queue {
 	if late.c, err = jobs.New(s, jobs.Options{Workers: workers, Logger: slog.New(slog.DiscardHandler)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := late.c.Start(context.Background()); err != nil {
+	q.jobs = late.c
+	return q
+}
+
+// start starts the queue's workers.
+func (q *queue) start(t testing.TB) {
+	t.Helper()
+	if err := q.jobs.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if err := late.c.Stop(sctx); err != nil {
+		if err := q.jobs.Stop(sctx); err != nil {
 			t.Errorf("stopping the queue: %v", err)
 		}
 	})
-	return q
 }
 
 // lateQueue lets the Service be built before the queue that runs its workers.
@@ -137,7 +152,7 @@ func (l *lateQueue) InsertTx(ctx context.Context, tx *db.Tx, args river.JobArgs,
 	return l.c.InsertTx(ctx, tx, args, opts)
 }
 
-func (q *queue) put(t *testing.T, email, phone string) {
+func (q *queue) put(t testing.TB, email, phone string) {
 	t.Helper()
 	in := db.ContactInput{Email: email, Phone: &phone}
 	if _, _, err := q.store.PutContact(ctx, db.OrgBook(q.org.ID), in, db.Change{Source: db.SourceManual, Actor: "test"}); err != nil {
@@ -235,7 +250,7 @@ type countingRelay struct {
 	to   map[string]int
 }
 
-func startCountingRelay(t *testing.T) *countingRelay {
+func startCountingRelay(t testing.TB) *countingRelay {
 	t.Helper()
 	r := &countingRelay{to: map[string]int{}}
 	srv := smtp.NewServer(r)
@@ -252,6 +267,17 @@ func startCountingRelay(t *testing.T) *countingRelay {
 	go func() { _ = srv.Serve(l) }()
 	t.Cleanup(func() { _ = srv.Close() })
 	return r
+}
+
+// total counts every mail the relay accepted.
+func (r *countingRelay) total() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, c := range r.to {
+		n += c
+	}
+	return n
 }
 
 func (r *countingRelay) count(addr string) int {
@@ -291,3 +317,36 @@ func (s *countingSession) Data(r io.Reader) error {
 
 func (s *countingSession) Reset()        { s.to = nil }
 func (s *countingSession) Logout() error { return nil }
+
+// TestMessageJobMailsEachRecipientOnce: one job notifies every recipient of
+// a message, and each recipient's mail is recorded on its own. A rerun
+// after a kill sends nothing to a recipient whose mail the relay took, and
+// sends to the one the killed run never reached.
+func TestMessageJobMailsEachRecipientOnce(t *testing.T) {
+	dbtest.Each(t, dbtest.Options{}, func(t *testing.T, s *db.Store) {
+		q := startQueue(t, s)
+		q.put(t, "a@example.com", "+31612345678")
+		q.put(t, "b@example.com", "+31612345679")
+		msg := &mime.Message{Subject: "Uitslag", Text: "Beste,", To: []mime.Address{{Addr: "a@example.com"}, {Addr: "b@example.com"}}}
+		in := &Incoming{User: q.sender, Rcpts: []string{"a@example.com", "b@example.com"}, Message: msg, Size: 100}
+		if err := q.svc.Submit(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+		notify := q.finished(t, "notify_message", 1)
+		rs, err := s.Recipients(ctx, q.org.ID, 1)
+		if err != nil || len(rs) != 2 || rs[0].Status != db.StatusNotified || rs[1].Status != db.StatusNotified {
+			t.Fatalf("after the job: %+v, %v", rs, err)
+		}
+		// Killed after a's 250 and before b's mail was sent: b is pending
+		// and has no record; a is pending again but has its record.
+		q.exec(t, `UPDATE recipients SET status = 'pending', notified_at = NULL WHERE message_id = 1`)
+		q.exec(t, `DELETE FROM mail_sent WHERE part = ?`, rs[1].ID)
+		q.rerun(t, notify)
+		if a, b := q.relay.count("a@example.com"), q.relay.count("b@example.com"); a != 1 || b != 2 {
+			t.Errorf("after the rerun a got %d mails (want 1), b %d (want 2: the killed run never sent it)", a, b)
+		}
+		if rs, err = s.Recipients(ctx, q.org.ID, 1); err != nil || rs[0].Status != db.StatusNotified || rs[1].Status != db.StatusNotified {
+			t.Errorf("after the rerun: %+v, %v", rs, err)
+		}
+	})
+}

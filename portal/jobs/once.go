@@ -49,19 +49,36 @@ const recordTimeout = 5 * time.Second
 // a relay whether it has a message, so a kill there still sends twice.
 func SendOnce(ctx context.Context, store *db.Store, orgID int64, job *rivertype.JobRow, send func(context.Context) error,
 	then func(ctx context.Context, tx *db.Tx, sentAt time.Time) error) (sentAt time.Time, before bool, err error) {
-	j := db.SentJob{OrgID: orgID, JobID: job.ID, Created: job.CreatedAt, Kind: job.Kind}
-	at, err := store.MailSentAt(ctx, j)
-	switch {
-	case err == nil:
-		return at, true, nil
-	case !errors.Is(err, db.ErrNotFound):
-		return time.Time{}, false, fmt.Errorf("reading whether job %d sent its mail: %w", job.ID, err)
+	return SendPartOnce(ctx, store, orgID, job, 0, send, then)
+}
+
+// SendPartOnce is SendOnce for one of several mails a job sends (a
+// message's notifications, one per recipient): part names the mail within
+// the job, and each part is recorded and checked on its own.
+func SendPartOnce(ctx context.Context, store *db.Store, orgID int64, job *rivertype.JobRow, part int64, send func(context.Context) error,
+	then func(ctx context.Context, tx *db.Tx, sentAt time.Time) error) (sentAt time.Time, before bool, err error) {
+	j := db.SentJob{OrgID: orgID, JobID: job.ID, Created: job.CreatedAt, Kind: job.Kind, Part: part}
+	at, found, err := sentBefore(ctx, store, j)
+	if found || err != nil {
+		return at, found, err
 	}
 	if err := send(ctx); err != nil {
 		return time.Time{}, false, err
 	}
 	at, err = record(context.WithoutCancel(ctx), store, j, then)
 	return at, false, err
+}
+
+// sentBefore reports whether an earlier run recorded the mail, and when.
+func sentBefore(ctx context.Context, store *db.Store, j db.SentJob) (time.Time, bool, error) {
+	at, err := store.MailSentAt(ctx, j)
+	switch {
+	case err == nil:
+		return at, true, nil
+	case !errors.Is(err, db.ErrNotFound):
+		return time.Time{}, false, fmt.Errorf("reading whether job %d sent its mail: %w", j.JobID, err)
+	}
+	return time.Time{}, false, nil
 }
 
 // record writes the record (and then's changes), trying again when the

@@ -33,9 +33,16 @@ type RelayConfig struct {
 	// HeloName is the name sent in EHLO; it defaults to the domain of the
 	// mail-from address.
 	HeloName string
-	// Timeout bounds one whole Send, from dialling to QUIT; it defaults to
-	// DefaultTimeout. A shorter context deadline wins.
+	// Timeout bounds one whole Send, from taking or dialling a session to
+	// the relay's 250; it defaults to DefaultTimeout. A shorter context
+	// deadline wins.
 	Timeout time.Duration
+	// MaxConns caps the sessions open to the relay at once; default
+	// DefaultMaxConns.
+	MaxConns int
+	// IdleTimeout closes a pooled session unused for this long; default
+	// DefaultIdleTimeout.
+	IdleTimeout time.Duration
 }
 
 // DefaultTimeout bounds one delivery when RelayConfig.Timeout is zero.

@@ -15,13 +15,13 @@ import (
 // does not offer STARTTLS; TestRelaySend/plain pins it.
 const errNoStartTLS = "smtp: server doesn't support STARTTLS"
 
-// open connects, secures and authenticates one SMTP session.
-func (r *Relay) open(ctx context.Context) (*smtp.Client, error) {
+// open connects, secures and authenticates one SMTP session, bound to ctx.
+func (r *Relay) open(ctx context.Context) (*session, error) {
 	open := r.openStartTLS
 	if r.cfg.ImplicitTLS {
 		open = r.openImplicitTLS
 	}
-	c, err := open(ctx)
+	c, conn, err := open(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -29,43 +29,46 @@ func (r *Relay) open(ctx context.Context) (*smtp.Client, error) {
 		_ = c.Close()
 		return nil, err
 	}
-	return c, nil
+	return &session{c: c, conn: conn}, nil
 }
 
-func (r *Relay) openImplicitTLS(ctx context.Context) (*smtp.Client, error) {
+func (r *Relay) openImplicitTLS(ctx context.Context) (*smtp.Client, *ctxConn, error) {
 	conn, err := r.dialConn(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	tc := tls.Client(conn, r.tlsConfig())
 	if err := tc.HandshakeContext(ctx); err != nil {
 		_ = tc.Close()
-		return nil, classify(ctx, StageTLS, err)
+		return nil, nil, classify(ctx, StageTLS, err)
 	}
-	return r.hello(ctx, smtp.NewClient(tc), StageConnect)
+	c, err := r.hello(ctx, smtp.NewClient(tc), StageConnect)
+	return c, conn, err
 }
 
 // openStartTLS upgrades to TLS whenever the relay offers STARTTLS. go-smtp
 // v0.25 has no public StartTLS on a Client, only NewClientStartTLS, which
 // closes the connection when STARTTLS is missing: then we dial again and
 // stay in clear text (auth refuses to send a password over it).
-func (r *Relay) openStartTLS(ctx context.Context) (*smtp.Client, error) {
+func (r *Relay) openStartTLS(ctx context.Context) (*smtp.Client, *ctxConn, error) {
 	conn, err := r.dialConn(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	c, err := smtp.NewClientStartTLS(conn, r.tlsConfig())
 	if err == nil {
 		// The first EHLO after STARTTLS runs the TLS handshake.
-		return r.hello(ctx, c, StageTLS)
+		c, err = r.hello(ctx, c, StageTLS)
+		return c, conn, err
 	}
 	if err.Error() != errNoStartTLS {
-		return nil, classify(ctx, StageConnect, err)
+		return nil, nil, classify(ctx, StageConnect, err)
 	}
 	if conn, err = r.dialConn(ctx); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return r.hello(ctx, smtp.NewClient(conn), StageConnect)
+	c, err = r.hello(ctx, smtp.NewClient(conn), StageConnect)
+	return c, conn, err
 }
 
 func (r *Relay) hello(ctx context.Context, c *smtp.Client, stage string) (*smtp.Client, error) {
@@ -119,30 +122,47 @@ func isLoopback(host string) bool {
 	return host == "localhost" || (ip != nil && ip.IsLoopback())
 }
 
-// dialConn connects to the relay and ties the connection to ctx.
-func (r *Relay) dialConn(ctx context.Context) (net.Conn, error) {
+// dialConn connects to the relay and binds the connection to ctx.
+func (r *Relay) dialConn(ctx context.Context) (*ctxConn, error) {
 	conn, err := r.dial(ctx, "tcp", r.cfg.Addr())
 	if err != nil {
 		return nil, classify(ctx, StageConnect, err)
 	}
-	deadline, _ := ctx.Deadline() // always set: Send adds the timeout
-	c := &ctxConn{Conn: conn, deadline: deadline}
-	c.stop = context.AfterFunc(ctx, func() { _ = conn.Close() })
-	if err := conn.SetDeadline(deadline); err != nil {
+	c := &ctxConn{Conn: conn, stop: func() bool { return true }}
+	if err := c.bind(ctx); err != nil {
 		_ = c.Close()
 		return nil, classify(ctx, StageConnect, err)
 	}
 	return c, nil
 }
 
-// ctxConn keeps every read and write within the context: go-smtp sets and
-// clears deadlines per command, so each deadline it sets (including "none")
-// is capped at the context's, and cancelling the context closes the
-// connection.
+// ctxConn keeps every read and write within the context of the Send that
+// uses it (bind): go-smtp sets and clears deadlines per command, so each
+// deadline it sets (including "none") is capped at the context's, and
+// cancelling the context closes the connection. A pooled connection is
+// unbound while idle and bound again by the next Send.
 type ctxConn struct {
 	net.Conn
 	deadline time.Time
 	stop     func() bool
+}
+
+// bind ties the connection to ctx, which must have a deadline.
+func (c *ctxConn) bind(ctx context.Context) error {
+	c.deadline, _ = ctx.Deadline()
+	c.stop = context.AfterFunc(ctx, func() { _ = c.Conn.Close() })
+	return c.Conn.SetDeadline(c.deadline)
+}
+
+// unbind unties the connection from its context; false when the context
+// ended first and closed it.
+func (c *ctxConn) unbind() bool {
+	if !c.stop() {
+		return false
+	}
+	c.stop = func() bool { return true }
+	c.deadline = time.Time{}
+	return c.Conn.SetDeadline(time.Time{}) == nil
 }
 
 func (c *ctxConn) Close() error {
@@ -155,7 +175,7 @@ func (c *ctxConn) SetReadDeadline(t time.Time) error  { return c.Conn.SetReadDea
 func (c *ctxConn) SetWriteDeadline(t time.Time) error { return c.Conn.SetWriteDeadline(c.capped(t)) }
 
 func (c *ctxConn) capped(t time.Time) time.Time {
-	if t.IsZero() || t.After(c.deadline) {
+	if t.IsZero() || (!c.deadline.IsZero() && t.After(c.deadline)) {
 		return c.deadline
 	}
 	return t

@@ -11,13 +11,14 @@ import (
 	"github.com/emersion/go-smtp"
 )
 
-// Relay delivers mail through an SMTP relay. Each Send opens its own
-// connection (two when the relay lacks STARTTLS, see openStartTLS): simple,
-// and enough for notification volumes; a pool can come later.
+// Relay delivers mail through an SMTP relay. It keeps a few sessions open
+// between sends and carries many mails on each (pool.go); Close says
+// goodbye to them.
 type Relay struct {
 	cfg      RelayConfig
 	mailFrom string
 	dial     func(ctx context.Context, network, addr string) (net.Conn, error)
+	pool     *pool
 }
 
 var _ Sender = (*Relay)(nil)
@@ -27,13 +28,27 @@ func NewRelay(cfg RelayConfig, mailFrom string) *Relay {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
+	if cfg.MaxConns <= 0 {
+		cfg.MaxConns = DefaultMaxConns
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
 	if cfg.HeloName == "" {
 		cfg.HeloName = "localhost"
 		if at := strings.LastIndexByte(mailFrom, '@'); at >= 0 && at < len(mailFrom)-1 {
 			cfg.HeloName = mailFrom[at+1:]
 		}
 	}
-	return &Relay{cfg: cfg, mailFrom: mailFrom, dial: (&net.Dialer{}).DialContext}
+	return &Relay{cfg: cfg, mailFrom: mailFrom, dial: (&net.Dialer{}).DialContext,
+		pool: newPool(cfg.MaxConns, cfg.IdleTimeout)}
+}
+
+// Close ends the idle sessions; a Send after Close still works, on a
+// session of its own that it closes afterwards.
+func (r *Relay) Close() error {
+	r.pool.close()
+	return nil
 }
 
 // Send delivers m in one SMTP transaction. A 4xx for any recipient aborts
@@ -43,34 +58,54 @@ func NewRelay(cfg RelayConfig, mailFrom string) *Relay {
 // message. If every recipient is refused, the error is a PermanentError and
 // Result.Rejected lists them all. A failure after the final dot of DATA is
 // temporary, so a lost reply can, rarely, deliver a message twice.
+//
+// Send returns right after the relay's 250 for the message: the session
+// goes back to the pool without QUIT, so nothing delays the caller's
+// record that the mail was sent (every round trip before that record is a
+// window in which a crash makes a retry send the mail again).
 func (r *Relay) Send(ctx context.Context, m *Message) (Result, error) {
 	raw, id, err := render(m, time.Now(), r.mailFrom)
 	if err != nil {
 		return Result{}, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
-	c, err := r.open(ctx)
+	defer cancel()
+	if err := r.pool.acquire(ctx); err != nil {
+		return Result{}, classify(ctx, StageConnect, err)
+	}
+	defer r.pool.release()
+	s, err := r.session(ctx)
 	if err != nil {
-		cancel()
 		return Result{}, err
 	}
-	rejected, reply, err := r.deliver(ctx, c, envelope(m.To), raw)
+	rejected, reply, err := r.deliver(ctx, s.c, envelope(m.To), raw)
 	if err != nil {
-		_ = c.Close()
-		cancel()
+		s.abandon()
 		return Result{Rejected: rejected}, err
 	}
-	// The relay has the message. Say goodbye without keeping the caller
-	// waiting: the job records "sent" right after the 250, and every round
-	// trip before that record is a window in which a crash makes the retry
-	// send the mail again. A failed goodbye changes nothing; the timeout
-	// bounds it.
-	go func() {
-		defer cancel()
-		_ = c.Quit()
-		_ = c.Close() // after Quit this only reports "already closed"
-	}()
+	if !s.conn.unbind() { // ctx ended as the 250 came: the connection is gone
+		s.abandon()
+	} else {
+		r.pool.put(s)
+	}
 	return Result{MessageID: id, Rejected: rejected, Reply: reply}, nil
+}
+
+// session returns a pooled session that answers RSET, or a new one; either
+// is bound to ctx.
+func (r *Relay) session(ctx context.Context) (*session, error) {
+	for s := r.pool.take(); s != nil; s = r.pool.take() {
+		if err := s.conn.bind(ctx); err != nil {
+			s.abandon()
+			continue
+		}
+		if err := s.c.Reset(); err != nil {
+			s.abandon() // dropped by the relay while idle, most likely
+			continue
+		}
+		return s, nil
+	}
+	return r.open(ctx)
 }
 
 func envelope(to []Address) []string {

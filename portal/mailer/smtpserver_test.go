@@ -51,6 +51,10 @@ type testRelay struct {
 	mu    sync.Mutex
 	mails []received
 	auths int
+	// Connections: how many were opened, are open now, were open at most
+	// at once; the open ones (for drop) and all ever seen.
+	sessions, open, maxOpen int
+	conns, seen             map[*smtp.Conn]bool
 }
 
 func startRelay(t *testing.T, opts relayOpts) *testRelay {
@@ -110,11 +114,47 @@ func (r *testRelay) authCount() int {
 // NewSession implements smtp.Backend.
 func (r *testRelay) NewSession(c *smtp.Conn) (smtp.Session, error) {
 	_, isTLS := c.TLSConnectionState()
-	return &testSession{relay: r, msg: received{TLS: isTLS}}, nil
+	r.mu.Lock()
+	if r.conns == nil {
+		r.conns, r.seen = map[*smtp.Conn]bool{}, map[*smtp.Conn]bool{}
+	}
+	if !r.seen[c] { // go-smtp starts a new Session after STARTTLS, on the same connection
+		r.seen[c] = true
+		r.sessions++
+	}
+	if !r.conns[c] {
+		r.conns[c] = true
+		r.open++
+		r.maxOpen = max(r.maxOpen, r.open)
+	}
+	r.mu.Unlock()
+	return &testSession{relay: r, conn: c, msg: received{TLS: isTLS}}, nil
+}
+
+// counts reports sessions opened, open now and open at most at once.
+func (r *testRelay) counts() (sessions, open, maxOpen int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.sessions, r.open, r.maxOpen
+}
+
+// drop closes every open connection from the relay's side, as a relay
+// does with sessions idle too long.
+func (r *testRelay) drop() {
+	r.mu.Lock()
+	var conns []*smtp.Conn
+	for c := range r.conns {
+		conns = append(conns, c)
+	}
+	r.mu.Unlock()
+	for _, c := range conns { // outside the lock: Close calls Logout
+		_ = c.Close()
+	}
 }
 
 type testSession struct {
 	relay *testRelay
+	conn  *smtp.Conn
 	msg   received
 }
 
@@ -180,7 +220,15 @@ func (s *testSession) Reset() {
 	s.msg = received{TLS: s.msg.TLS, AuthUser: s.msg.AuthUser}
 }
 
-func (s *testSession) Logout() error { return nil }
+func (s *testSession) Logout() error {
+	s.relay.mu.Lock()
+	defer s.relay.mu.Unlock()
+	if s.relay.conns[s.conn] {
+		delete(s.relay.conns, s.conn)
+		s.relay.open--
+	}
+	return nil
+}
 
 // loginServer is the server side of AUTH LOGIN with the username sent as
 // the initial response, as go-sasl's LOGIN client does.
