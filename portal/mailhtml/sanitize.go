@@ -54,6 +54,9 @@ func Sanitize(body string, opt Options) Body {
 		}
 		tok := z.Token()
 		tok.Attr, blocked = rewriteAttrs(tok.Data, tok.Attr, opt, blocked)
+		if tok.Data == "img" {
+			tok.Attr = withAlt(tok.Attr)
+		}
 		out.WriteString(tok.String())
 	}
 	// The sanitizer's output is well-formed and the pass above only
@@ -100,6 +103,19 @@ func imageSource(src string, opt Options) (string, bool) {
 		return v, opt.RemoteImages
 	}
 	return "", false
+}
+
+// withAlt gives an image without a text alternative an empty one: screen
+// readers then skip it rather than read out its address, and a blocked
+// image (no src left) is not announced as a picture. The page says above
+// the body how many images were not loaded.
+func withAlt(attrs []html.Attribute) []html.Attribute {
+	for _, a := range attrs {
+		if strings.EqualFold(a.Key, "alt") {
+			return attrs
+		}
+	}
+	return append(attrs, html.Attribute{Key: "alt", Val: ""})
 }
 
 func remote(src string) int {
