@@ -98,3 +98,24 @@ func (t *Tx) PutOrgLook(ctx context.Context, orgID int64, in LookChange) error {
 	}
 	return nil
 }
+
+// OrgBrand returns what a page or a mail shows of an organisation: its
+// look, with the organisation's name as the display name when it has set
+// none (or has no look yet, then Token is "").
+func (s *Store) OrgBrand(ctx context.Context, orgID int64) (OrgLook, error) {
+	var l OrgLook
+	var at int64
+	var name string
+	err := s.reader().queryRow(ctx, `SELECT o.id, o.name, COALESCE(l.token, ''), COALESCE(l.display_name, ''),
+		COALESCE(l.support_line, ''), COALESCE(l.accent, ''), COALESCE(l.logo_type, ''), COALESCE(l.updated_at, 0)
+		FROM organizations o LEFT JOIN org_looks l ON l.org_id = o.id WHERE o.id = ?`, orgID).
+		Scan(&l.OrgID, &name, &l.Token, &l.DisplayName, &l.SupportLine, &l.Accent, &l.LogoType, &at)
+	if err != nil {
+		return OrgLook{}, fmt.Errorf("brand of organisation %d: %w", orgID, mapError(err))
+	}
+	if l.DisplayName == "" {
+		l.DisplayName = name
+	}
+	l.UpdatedAt = fromMicros(at)
+	return l, nil
+}

@@ -25,6 +25,7 @@ type model struct {
 	Email, Detail, RequestID, ID, Raw string
 	Configured                        bool
 	User                              any // the signed-in user, nil here
+	Look                              any // the organisation's look, nil here
 	Next                              string
 	Passkeys                          bool
 	Items                             []struct {
@@ -48,7 +49,7 @@ func parse(t *testing.T) *Pages {
 
 func TestEveryPageRenders(t *testing.T) {
 	p := parse(t)
-	want := []string{"about", "account", "account_recovery", "account_totp", "admin_audit", "admin_policy", "admin_recipients", "admin_units", "admin_users",
+	want := []string{"about", "account", "account_recovery", "account_totp", "admin_audit", "admin_look", "admin_policy", "admin_recipients", "admin_units", "admin_users",
 		"book_api_keys", "book_entry", "book_flags", "book_import", "book_list", "error", "outbox", "outbox_message",
 		"recipient_closed", "recipient_gone", "recipient_message", "recipient_reply", "recipient_verify",
 		"sender_contact", "sender_contacts", "sender_draft", "sender_message", "sender_messages", "sender_reply",
