@@ -29,6 +29,7 @@ func (s *Server) routes() {
 	e.GET("/signin", s.showSignIn)
 	e.POST("/signin", s.signIn)
 	e.GET("/about", s.showAbout)
+	e.GET("/accessibility", s.showAccessibility) // the accessibility statement (accessibility.go)
 	e.GET(assetRoute, s.serveAsset)
 	e.GET("/look/:look/logo", s.serveLogo)         // an organisation's logo (look_pages.go)
 	e.GET("/look/:look/accent.css", s.serveAccent) // and its accent colour

@@ -147,7 +147,7 @@ func (p *parts) web(c *config, opt serveOptions, log *slog.Logger) (*http.Server
 	popt := portal.Options{Logger: log, Store: p.store, BaseURL: c.BaseURL, Dev: opt.dev, Registry: reg,
 		Ready: p.ready(), TrustedProxies: proxies, Verify: p.verify, Delivery: p.delivery,
 		Auth: p.auth, Policy: p.policy, Receipts: p.receipts, PublicMetrics: c.PublicMetrics || opt.dev,
-		CSRFKey: p.keys.Derive("csrf v1")}
+		CSRFKey: p.keys.Derive("csrf v1"), AccessibilityContact: c.A11yContact}
 	if opt.dev {
 		popt.Outbox = p.outbox
 	}
