@@ -3,8 +3,8 @@ package portal
 import (
 	"bytes"
 	"errors"
-	"html/template"
 	"fmt"
+	"html/template"
 	"net/http"
 	"strings"
 	"time"
