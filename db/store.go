@@ -46,6 +46,7 @@ type Store struct {
 	w       *sql.DB
 	r       *sql.DB
 	now     func() time.Time
+	mask    func(e164 string) string
 }
 
 // Options tune Open.
@@ -54,6 +55,10 @@ type Options struct {
 	Now func() time.Time
 	// ReadConns bounds the SQLite reader pool (default 8).
 	ReadConns int
+	// MaskPhone writes a number as the address-book history keeps it, in
+	// the one style people see everywhere (portal/phone's Mask, which
+	// needs metadata the store does not carry); nil means MaskPhone.
+	MaskPhone func(e164 string) string
 }
 
 // IsPostgresURL reports whether dsn names a PostgreSQL database rather than
@@ -80,6 +85,9 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	}
 	s.now = opt.Now
 	s.dsn = dsn
+	if s.mask = opt.MaskPhone; s.mask == nil {
+		s.mask = MaskPhone
+	}
 	if err := s.Ping(ctx); err != nil {
 		_ = s.Close()
 		return nil, err

@@ -59,7 +59,7 @@ type demoCreds struct{ sender, admin string }
 // seedDemo migrates a fresh database and fills it with one organisation, a
 // sender, an admin and an address book.
 func seedDemo(ctx context.Context, c *config) (demoCreds, error) {
-	s, err := db.Open(ctx, c.databaseDSN(), db.Options{})
+	s, err := db.Open(ctx, c.databaseDSN(), storeOptions())
 	if err != nil {
 		return demoCreds{}, err
 	}
