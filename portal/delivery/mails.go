@@ -53,12 +53,12 @@ func (s *Service) look(ctx context.Context, orgID int64) (mailLook, error) {
 type heldRecipient struct{ Address, Reason string }
 
 // render executes the text and HTML templates of one mail kind, in the
-// look of the organisation orgID.
-func (s *Service) render(ctx context.Context, orgID int64, kind string, v mailView) (text, html string, err error) {
+// look of the organisation orgID, which it leaves in v.Look.
+func (s *Service) render(ctx context.Context, orgID int64, kind string, v *mailView) (text, html string, err error) {
 	if v.Look, err = s.look(ctx, orgID); err != nil {
 		return "", "", err
 	}
-	return s.mail.Render(kind, func(key string) string { return s.opt.Text.T(v.Lang, key, v.Data) }, v)
+	return s.mail.Render(kind, func(key string) string { return s.opt.Text.T(v.Lang, key, v.Data) }, *v)
 }
 
 // people loads the organisation and the sender of a message.
@@ -95,12 +95,12 @@ func (s *Service) recipientMail(ctx context.Context, msg db.Message, rc db.Recip
 		"Sender": senderName(sender), "SenderAddress": sender.Email, "Org": org.Name,
 		"Phone": rc.Display, "Expires": formatDate(msg.ExpiresAt, lang)}}
 	v.Verify = s.opt.Text.T(lang, "mail.notify.verify_"+rc.Method, v.Data)
-	text, html, err := s.render(ctx, org.ID, "notify", v)
+	text, html, err := s.render(ctx, org.ID, "notify", &v)
 	if err != nil {
 		return nil, err
 	}
 	return &mailer.Message{
-		From:    mailer.Address{Name: senderName(sender) + " (" + org.Name + ")", Addr: s.opt.MailFrom},
+		From:    mailer.Address{Name: senderName(sender) + " (" + v.Look.Name + ")", Addr: s.opt.MailFrom},
 		To:      []mailer.Address{{Addr: rc.Address}},
 		Subject: s.opt.Text.T(lang, "mail.notify.subject", v.Data),
 		Text:    text, HTML: html, Lang: lang,
@@ -139,7 +139,7 @@ func (s *Service) heldMail(ctx context.Context, msg db.Message) (*mailer.Message
 			v.Lines[i].Reason = s.opt.Text.T(lang, "reason."+v.Lines[i].Reason, nil)
 		}
 	}
-	text, html, err := s.render(ctx, org.ID, "held", v)
+	text, html, err := s.render(ctx, org.ID, "held", &v)
 	if err != nil {
 		return nil, err
 	}

@@ -53,6 +53,9 @@ func TestMailsCarryTheLook(t *testing.T) {
 			t.Errorf("notification HTML lacks %q:\n%s", want, mail.HTML)
 		}
 	}
+	if mail.From.Name != "Dr. Arts (Ziekenhuis <Oost>)" {
+		t.Errorf("notification from %q", mail.From.Name)
+	}
 	if !strings.HasPrefix(mail.Text, "Ziekenhuis <Oost>\n") || !strings.Contains(mail.Text, "Vragen? Bel 020 123 45 67\n") {
 		t.Errorf("notification text:\n%s", mail.Text)
 	}

@@ -346,7 +346,7 @@ func (s *Service) senderMail(ctx context.Context, a NotifySenderArgs) (*mailer.M
 }
 
 func (s *Service) composeSenderMail(ctx context.Context, v mailView, event string, sender db.User, org db.Org) (*mailer.Message, error) {
-	text, html, err := s.render(ctx, org.ID, "sender", v)
+	text, html, err := s.render(ctx, org.ID, "sender", &v)
 	if err != nil {
 		return nil, err
 	}
