@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -92,12 +93,27 @@ func (s *Server) saveLook(c echo.Context) error {
 			Logo: form.logo, RemoveLogo: form.RemoveLogo})
 	var refused *look.Refused
 	if errors.As(err, &refused) {
+		if err := s.auditRefusedLook(c, refused); err != nil {
+			return err
+		}
 		return s.refuseLook(c, form, refused)
 	}
 	if err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, lookRoute+"?done=saved")
+}
+
+// auditRefusedLook records a refused change with the reasons (keys, never
+// what was typed).
+func (s *Server) auditRefusedLook(c echo.Context, refused *look.Refused) error {
+	e := s.auditEvent(c, "look.change", fmt.Sprintf("org:%d", currentUser(c).OrgID))
+	e.Outcome = db.OutcomeFailed
+	for _, r := range refused.Errors {
+		e.Detail += r.Field + ": " + r.Key + "; "
+	}
+	e.Detail = strings.TrimSuffix(e.Detail, "; ")
+	return s.store.AppendAudit(c.Request().Context(), e)
 }
 
 func (s *Server) refuseLook(c echo.Context, form lookForm, refused *look.Refused) error {

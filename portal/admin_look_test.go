@@ -57,6 +57,10 @@ func TestLookRefusedKeepsWhatWasTyped(t *testing.T) {
 	if _, err := se.w.Store.OrgLook(context.Background(), se.w.Org.ID); err == nil {
 		t.Error("a refused look was saved")
 	}
+	events := se.auditKinds(t, se.w.Org.ID, "look.change")
+	if len(events) != 1 || events[0].Outcome != db.OutcomeFailed || events[0].Detail != "accent: accent_contrast; logo: logo_kind" {
+		t.Errorf("refused change audited as %+v", events)
+	}
 }
 
 // TestLookShowsOnRecipientPages: the saved look (sanitized SVG, accent,
