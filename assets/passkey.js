@@ -55,6 +55,12 @@
     return out;
   }
 
+  // The passkey controls are hidden in the page: without this script, or
+  // in a browser without WebAuthn, they could do nothing.
+  if (window.PublicKeyCredential) {
+    document.querySelectorAll("[data-needs-script]").forEach(function (el) { el.hidden = false; });
+  }
+
   var signin = document.getElementById("passkey-signin");
   if (signin && window.PublicKeyCredential) {
     signin.addEventListener("click", function () {

@@ -169,7 +169,7 @@ func (t *Tx) PutContact(ctx context.Context, book Book, in ContactInput, ch Chan
 		next = Contact{OrgID: book.OrgID, OwnerUserID: book.OwnerUserID, Kind: kind, Email: key}
 	}
 	apply(&next, in)
-	diffs := diffContact(old, next, exists)
+	diffs := diffContact(old, next, exists, t.s.mask)
 	if exists && len(diffs) == 0 {
 		return old, Unchanged, nil
 	}

@@ -25,7 +25,7 @@ type HistoryRow struct {
 
 type fieldDiff struct{ field, old, new string }
 
-func diffContact(old, next Contact, exists bool) []fieldDiff {
+func diffContact(old, next Contact, exists bool, maskPhone func(string) string) []fieldDiff {
 	var out []fieldDiff
 	add := func(field, a, b string, mask func(string) string) {
 		if a != b {
@@ -36,7 +36,12 @@ func diffContact(old, next Contact, exists bool) []fieldDiff {
 		old = Contact{}
 	}
 	add("full_name", old.FullName, next.FullName, MaskName)
-	add("phone", old.Phone, next.Phone, MaskPhone)
+	add("phone", old.Phone, next.Phone, func(p string) string {
+		if p == "" {
+			return ""
+		}
+		return maskPhone(p)
+	})
 	add("access_code", old.AccessCodeHash, next.AccessCodeHash, maskSecret)
 	add("access_code_hint", old.AccessCodeHint, next.AccessCodeHint, MaskName)
 	return out

@@ -49,6 +49,7 @@ type Store struct {
 	// wstmts and rstmts hold SQLite's prepared statements for the writer
 	// and reader pools (stmts.go); nil on PostgreSQL.
 	wstmts, rstmts *stmtCache
+	mask           func(e164 string) string
 }
 
 // Options tune Open.
@@ -57,6 +58,10 @@ type Options struct {
 	Now func() time.Time
 	// ReadConns bounds the SQLite reader pool (default 8).
 	ReadConns int
+	// MaskPhone writes a number as the address-book history keeps it, in
+	// the one style people see everywhere (portal/phone's Mask, which
+	// needs metadata the store does not carry); nil means MaskPhone.
+	MaskPhone func(e164 string) string
 }
 
 // IsPostgresURL reports whether dsn names a PostgreSQL database rather than
@@ -83,6 +88,9 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	}
 	s.now = opt.Now
 	s.dsn = dsn
+	if s.mask = opt.MaskPhone; s.mask == nil {
+		s.mask = MaskPhone
+	}
 	if err := s.Ping(ctx); err != nil {
 		_ = s.Close()
 		return nil, err

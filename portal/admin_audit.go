@@ -15,7 +15,7 @@ import (
 
 // auditKinds are the kinds the filter offers; the log may hold others.
 var auditKinds = []string{"policy.", "unit.", "user.", "signin", "signin.failed", "draft.release", "message.revoke",
-	"recipient.lock", "recipient.unlock", "audit.export",
+	"recipient.lock", "recipient.unlock", "audit.export", "look.change",
 	"recipient.view", "recipient.download", "recipient.copy", "recipient.print", "proof.", // NTA 7516 (delivery/visits.go)
 	"device.", "number."}
 

@@ -15,7 +15,7 @@ const (
 )
 
 // bodyLimits are the routes whose bodies may exceed maxFormBody.
-var bodyLimits = map[string]int64{replyRoute: maxReplyBody, bookImportRoute: maxBookImport}
+var bodyLimits = map[string]int64{replyRoute: maxReplyBody, bookImportRoute: maxBookImport, lookRoute: maxLookBody}
 
 // limitBody refuses request bodies larger than the route takes: replies
 // carry files, every other form is small. A declared length over the

@@ -54,6 +54,7 @@ type baseView struct {
 	Flash     *flash
 	User      *userView // nil: nobody is signed in (no sessions yet)
 	Dev       bool
+	Look      *lookView // the organisation a recipient's page speaks for (look_pages.go)
 	tr        *i18n.Bundle
 }
 
@@ -87,6 +88,7 @@ func (s *Server) base(c echo.Context, titleKey string) baseView {
 		RequestID: requestID(c),
 		User:      newUserView(currentUser(c)),
 		Dev:       s.dev,
+		Look:      s.pageLook(c),
 		tr:        s.i18n,
 	}
 	v.CSRF, _ = c.Get(keyCSRF).(string)

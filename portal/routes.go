@@ -29,7 +29,10 @@ func (s *Server) routes() {
 	e.GET("/signin", s.showSignIn)
 	e.POST("/signin", s.signIn)
 	e.GET("/about", s.showAbout)
+	e.GET("/accessibility", s.showAccessibility) // the accessibility statement (accessibility.go)
 	e.GET(assetRoute, s.serveAsset)
+	e.GET("/look/:look/logo", s.serveLogo)         // an organisation's logo (look_pages.go)
+	e.GET("/look/:look/accent.css", s.serveAccent) // and its accent colour
 
 	// Operations: probes and metrics, for the orchestrator and Prometheus
 	// (ops.go). No cookies, logged at debug level (see quietRoute).
@@ -182,6 +185,8 @@ func (s *Server) adminRoutes(e *echo.Echo) {
 	get("/admin/api-keys", s.listAPIKeys)
 	post("/admin/api-keys", s.createAPIKey)
 	post("/admin/api-keys/:id/revoke", s.revokeAPIKey)
+	get(lookRoute, s.showLook) // the organisation's look (admin_look.go)
+	post(lookRoute, s.saveLook)
 }
 
 func (s *Server) apiRoutes(g *echo.Group) {

@@ -55,6 +55,10 @@ type Options struct {
 	Auth     *auth.Service     // required: users' sign-in
 	Policy   *policy.Service   // required: units' settings
 	Receipts *receipts.Service // required: the reader's answer to a read-receipt question
+
+	// AccessibilityContact is who /accessibility names for questions
+	// about accessibility when no organisation's support line applies.
+	AccessibilityContact string
 }
 
 // missing names the required services opt lacks.
@@ -99,6 +103,7 @@ type Server struct {
 	auth          *auth.Service
 	policy        *policy.Service
 	receipts      *receipts.Service
+	a11yContact   string
 }
 
 // New builds the server: catalogues, assets and templates are loaded and
@@ -114,6 +119,7 @@ func New(opt Options) (*Server, error) {
 	s := &Server{
 		log: opt.Logger, store: opt.Store, outbox: opt.Outbox, ready: opt.Ready, dev: opt.Dev, now: opt.Now,
 		verify: opt.Verify, delivery: opt.Delivery, auth: opt.Auth, policy: opt.Policy, receipts: opt.Receipts, publicMetrics: opt.PublicMetrics,
+		a11yContact:   opt.AccessibilityContact,
 		httpsBase:     base.Scheme == "https",
 		secureCookies: base.Scheme == "https" || !isLoopbackHost(base.Hostname()),
 	}

@@ -11,13 +11,18 @@ import (
 	"sluis/db"
 	"sluis/portal/auth"
 	"sluis/portal/contacts"
+	"sluis/portal/phone"
 	"sluis/portal/secret"
 )
+
+// storeOptions are the store's settings in every command: numbers in the
+// address-book history are masked the way the portal and mail show them.
+func storeOptions() db.Options { return db.Options{MaskPhone: phone.Mask} }
 
 // openStore opens the configured database and fails unless its schema is
 // this binary's.
 func openStore(ctx context.Context, c *config) (*db.Store, error) {
-	s, err := db.Open(ctx, c.databaseDSN(), db.Options{})
+	s, err := db.Open(ctx, c.databaseDSN(), storeOptions())
 	if err != nil {
 		return nil, err
 	}

@@ -22,6 +22,7 @@ type config struct {
 	BaseURL        string
 	Relay          string
 	MailFrom       string
+	A11yContact    string
 	SMS            string
 	SMSWebhookURL  string
 	SMSDailyCap    int
@@ -58,6 +59,7 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.BaseURL, "base-url", defaultBaseURL, "public URL of the portal, used in links in mail")
 	fs.StringVar(&c.Relay, "relay", "", "outgoing mail relay, smtp://[user:pass@]host:port (empty: dev outbox)")
 	fs.StringVar(&c.MailFrom, "mail-from", "", "sender address of Sluis's own mail (default sluis@<host of base-url>)")
+	fs.StringVar(&c.A11yContact, "accessibility-contact", "", "who to contact about accessibility, shown on /accessibility (an address or a phone number; default: the organisation's support line)")
 	fs.StringVar(&c.SMS, "sms", "log", "SMS gateway: log, webhook or twilio")
 	fs.StringVar(&c.SMSWebhookURL, "sms-webhook-url", "", "URL the webhook SMS gateway POSTs to")
 	fs.IntVar(&c.SMSDailyCap, "sms-daily-cap", 1000, "texts an organisation may send per day (against SMS pumping)")

@@ -45,8 +45,13 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	started := func(httpAddr, smtpAddr string) { printDemo(e, &c, smtpAddr, creds) }
-	return serve(ctx, &c, e, serveOptions{dev: true, started: started})
+	var way demoWay
+	seed := func(ctx context.Context, p *parts) (err error) {
+		way, err = seedDemoWay(ctx, p, c.Data)
+		return err
+	}
+	started := func(httpAddr, smtpAddr string) { printDemo(e, &c, smtpAddr, creds, way) }
+	return serve(ctx, &c, e, serveOptions{dev: true, seed: seed, started: started})
 }
 
 type demoCreds struct{ sender, admin string }
@@ -54,7 +59,7 @@ type demoCreds struct{ sender, admin string }
 // seedDemo migrates a fresh database and fills it with one organisation, a
 // sender, an admin and an address book.
 func seedDemo(ctx context.Context, c *config) (demoCreds, error) {
-	s, err := db.Open(ctx, c.databaseDSN(), db.Options{})
+	s, err := db.Open(ctx, c.databaseDSN(), storeOptions())
 	if err != nil {
 		return demoCreds{}, err
 	}
@@ -107,21 +112,43 @@ func demoPassword() string {
 	return t[:5] + "-" + t[5:10] + "-" + t[10:15] + "-" + t[15:20]
 }
 
-func printDemo(e env, c *config, smtpAddr string, creds demoCreds) {
+// printDemo shows the way: per role, the link to open and the code or
+// password to use, and a curl command that sends a mail of one's own.
+func printDemo(e env, c *config, smtpAddr string, creds demoCreds, way demoWay) {
 	base := c.BaseURL
 	fmt.Fprintf(e.stdout, `
-Sluis demo is running (data in %s, removed when you stop it with Ctrl-C).
+Sluis demo is running. Stop it with Ctrl-C; its data (in %s) is then removed.
+Organisation %q owns %s. Three messages are waiting; take any role:
 
-  Portal        %s/
-  Sign in       %s/signin
-  Dev outbox    %s/dev/outbox   (mail Sluis sends, since no relay is set)
-  Health        %s/healthz   metrics: %s/metrics
-  SMTP intake   %s   (AUTH without TLS allowed in the demo)
+1. Recipient who proves who she is by SMS (%s)
+   open   %s
+   then   ask for a code; the text with the code shows in the dev outbox:
+          %s/dev/outbox
 
-  Sender        %s   password %s
-  Admin         %s   password %s
+2. Recipient with an access code (%s)
+   open   %s
+   code   %s
 
-Organisation %q owns %s; its address book has alice@patient.test,
-bob@advocaat.test and an organisation-wide access code for partner.test.
-`, c.Data, base, base, base, base, base, smtpAddr, demoSender, creds.sender, demoAdmin, creds.admin, demoOrgName, demoDomain)
+3. Sender whose email was held: a recipient lacks a mobile number (%s)
+   sign in  %s/signin   %s   password %s
+   open     %s
+   then     fill in a mobile number for %s (e.g. +31 6 12345679) and send
+
+4. Admin (%s)
+   sign in  %s/signin   %s   password %s
+   open     %s/admin   units, users, policies, the organisation's look (%s/admin/look), the audit log
+
+Send your own mail through the SMTP intake (%s; AUTH without TLS is allowed in the demo):
+
+   curl --mail-from %s --mail-rcpt %s --upload-file %s --user '%s:%s' smtp://%s
+
+Every mail and text Sluis sends lands in the dev outbox, shown as it reads: %s/dev/outbox
+Health %s/healthz   metrics %s/metrics
+`, c.Data, demoOrgName, demoDomain,
+		demoSMSRecipient, way.smsLink, base,
+		demoCodeRecipient, way.codeLink, demoAccessCode,
+		demoSender, base, demoSender, creds.sender, way.draftLink, demoHeldRecipient,
+		demoAdmin, base, demoAdmin, creds.admin, base, base,
+		smtpAddr, demoSender, demoSMSRecipient, way.mailFile, demoSender, creds.sender, smtpAddr,
+		base, base, base)
 }

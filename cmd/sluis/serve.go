@@ -32,7 +32,8 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 // serveOptions are what demo changes about serve.
 type serveOptions struct {
 	dev     bool
-	started func(httpAddr, smtpAddr string) // called once the listeners are open
+	seed    func(ctx context.Context, p *parts) error // called once the jobs run, before started
+	started func(httpAddr, smtpAddr string)           // called once the listeners are open
 }
 
 // serve runs every part of Sluis until ctx ends, then shuts down: stop
@@ -103,6 +104,11 @@ func serve(ctx context.Context, c *config, e env, opt serveOptions) error {
 	}
 	log.Info("sluis is running", "version", version, "http", httpLn.Addr().String(), "smtp", smtpLn.Addr().String(),
 		"base_url", c.BaseURL, "database", string(store.Dialect()))
+	if opt.seed != nil {
+		if err := opt.seed(ctx, p); err != nil {
+			return errors.Join(fmt.Errorf("seeding: %w", err), shutdown(c, log, web, p))
+		}
+	}
 	if opt.started != nil {
 		opt.started(httpLn.Addr().String(), smtpLn.Addr().String())
 	}
@@ -147,7 +153,7 @@ func (p *parts) web(c *config, opt serveOptions, log *slog.Logger) (*http.Server
 	popt := portal.Options{Logger: log, Store: p.store, BaseURL: c.BaseURL, Dev: opt.dev, Registry: reg,
 		Ready: p.ready(), TrustedProxies: proxies, Verify: p.verify, Delivery: p.delivery,
 		Auth: p.auth, Policy: p.policy, Receipts: p.receipts, PublicMetrics: c.PublicMetrics || opt.dev,
-		CSRFKey: p.keys.Derive("csrf v1")}
+		CSRFKey: p.keys.Derive("csrf v1"), AccessibilityContact: c.A11yContact}
 	if opt.dev {
 		popt.Outbox = p.outbox
 	}

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -180,26 +183,38 @@ func newSMSSender(c *config, log *slog.Logger, outbox *devbox.Box) (sms.Sender, 
 	return s, nil
 }
 
-// mailFrom is --mail-from, or sluis@ the host of the base URL.
+// mailFrom is --mail-from, or sluis@ the host of the base URL, as the
+// README promises: a demo on http://localhost:8080 sends as sluis@localhost.
+// A loopback address counts as localhost; another bare IP address makes no
+// mail address a mail program accepts, so it asks for --mail-from.
 func (c *config) mailFrom() (string, error) {
-	from := c.MailFrom
-	if from == "" {
-		u, err := url.Parse(c.BaseURL)
-		if err != nil || u.Hostname() == "" {
-			return "", fmt.Errorf("--base-url %q is not a URL", c.BaseURL)
+	if c.MailFrom != "" {
+		addr, err := db.NormalizeAddress(c.MailFrom)
+		if err != nil {
+			return "", fmt.Errorf("--mail-from %q is not a mail address", c.MailFrom)
 		}
-		from = "sluis@" + u.Hostname()
+		return addr, nil
 	}
-	addr, err := db.NormalizeAddress(from)
-	if err != nil && c.MailFrom == "" {
-		// localhost has no dot; mail from a demo still needs an address.
-		return "sluis@localhost.localdomain", nil
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || u.Hostname() == "" {
+		return "", fmt.Errorf("--base-url %q is not a URL", c.BaseURL)
 	}
-	if err != nil {
-		return "", fmt.Errorf("--mail-from %q is not a mail address", c.MailFrom)
+	host := strings.ToLower(u.Hostname())
+	if ip, err := netip.ParseAddr(host); err == nil {
+		if !ip.IsLoopback() {
+			return "", fmt.Errorf("--base-url %q names an IP address; set --mail-from", c.BaseURL)
+		}
+		host = "localhost"
 	}
-	return addr, nil
+	if !hostLabel.MatchString(host) {
+		return "", fmt.Errorf("--base-url %q has no host a mail address can use; set --mail-from", c.BaseURL)
+	}
+	return "sluis@" + strings.TrimSuffix(host, "."), nil
 }
+
+// hostLabel is a host name of one or more labels; unlike a mail domain
+// in the address book, one label (localhost) is allowed here.
+var hostLabel = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$`)
 
 // ready is the readiness probe: the database and the blob store answer.
 func (p *parts) ready() func(context.Context) error {

@@ -21,13 +21,44 @@ type mailView struct {
 	Recipients []heldRecipient
 	Lines      []LineProblem
 	Data       map[string]any
+	Look       mailLook
+}
+
+// mailLook is the organisation's look as its mail shows it: the name and
+// support line, the accent of the buttons, and a PNG logo (mail programs
+// do not all draw SVG) by its absolute URL.
+type mailLook struct {
+	Name, Support, Accent, Logo string
+}
+
+// defaultAccent is the portal's own colour, for an organisation without one.
+const defaultAccent = "#0b5cad"
+
+// look loads the organisation's look for its mail.
+func (s *Service) look(ctx context.Context, orgID int64) (mailLook, error) {
+	l, err := s.opt.Store.OrgBrand(ctx, orgID)
+	if err != nil {
+		return mailLook{}, err
+	}
+	m := mailLook{Name: l.DisplayName, Support: l.SupportLine, Accent: l.Accent}
+	if m.Accent == "" {
+		m.Accent = defaultAccent
+	}
+	if l.LogoType == "image/png" && l.Token != "" {
+		m.Logo = s.opt.BaseURL + "/look/" + l.Token + "/logo"
+	}
+	return m, nil
 }
 
 type heldRecipient struct{ Address, Reason string }
 
-// render executes the text and HTML templates of one mail kind.
-func (s *Service) render(kind string, v mailView) (text, html string, err error) {
-	return s.mail.Render(kind, func(key string) string { return s.opt.Text.T(v.Lang, key, v.Data) }, v)
+// render executes the text and HTML templates of one mail kind, in the
+// look of the organisation orgID, which it leaves in v.Look.
+func (s *Service) render(ctx context.Context, orgID int64, kind string, v *mailView) (text, html string, err error) {
+	if v.Look, err = s.look(ctx, orgID); err != nil {
+		return "", "", err
+	}
+	return s.mail.Render(kind, func(key string) string { return s.opt.Text.T(v.Lang, key, v.Data) }, *v)
 }
 
 // people loads the organisation and the sender of a message.
@@ -70,12 +101,12 @@ func (s *Service) recipientMailFrom(ctx context.Context, org db.Org, sender db.U
 		"Sender": senderName(sender), "SenderAddress": sender.Email, "Org": org.Name,
 		"Phone": rc.Display, "Expires": formatDate(msg.ExpiresAt, lang)}}
 	v.Verify = s.opt.Text.T(lang, "mail.notify.verify_"+rc.Method, v.Data)
-	text, html, err := s.render("notify", v)
+	text, html, err := s.render(ctx, org.ID, "notify", &v)
 	if err != nil {
 		return nil, err
 	}
 	return &mailer.Message{
-		From:    mailer.Address{Name: senderName(sender) + " (" + org.Name + ")", Addr: s.opt.MailFrom},
+		From:    mailer.Address{Name: senderName(sender) + " (" + v.Look.Name + ")", Addr: s.opt.MailFrom},
 		To:      []mailer.Address{{Addr: rc.Address}},
 		Subject: s.opt.Text.T(lang, "mail.notify.subject", v.Data),
 		Text:    text, HTML: html, Lang: lang,
@@ -114,7 +145,7 @@ func (s *Service) heldMail(ctx context.Context, msg db.Message) (*mailer.Message
 			v.Lines[i].Reason = s.opt.Text.T(lang, "reason."+v.Lines[i].Reason, nil)
 		}
 	}
-	text, html, err := s.render("held", v)
+	text, html, err := s.render(ctx, org.ID, "held", &v)
 	if err != nil {
 		return nil, err
 	}

@@ -211,5 +211,5 @@ func (s *Service) numberMail(ctx context.Context, a NotifyNumberArgs) (*mailer.M
 	lang := sender.Language
 	v := mailView{Lang: lang, Verify: EventNumber, URL: s.NumberRequestURL(n.UID), Data: map[string]any{"Recipient": rc.Address,
 		"Subject": oneLine(subject), "Org": org.Name, "Sent": formatDate(msg.CreatedAt, lang), "Phone": rc.Display}}
-	return s.composeSenderMail(v, EventNumber, sender, org)
+	return s.composeSenderMail(ctx, v, EventNumber, sender, org)
 }

@@ -342,11 +342,11 @@ func (s *Service) senderMail(ctx context.Context, a NotifySenderArgs) (*mailer.M
 			v.URL = s.opt.BaseURL + "/messages/" + msg.UID
 		}
 	}
-	return s.composeSenderMail(v, v.Verify, sender, org)
+	return s.composeSenderMail(ctx, v, v.Verify, sender, org)
 }
 
-func (s *Service) composeSenderMail(v mailView, event string, sender db.User, org db.Org) (*mailer.Message, error) {
-	text, html, err := s.render("sender", v)
+func (s *Service) composeSenderMail(ctx context.Context, v mailView, event string, sender db.User, org db.Org) (*mailer.Message, error) {
+	text, html, err := s.render(ctx, org.ID, "sender", &v)
 	if err != nil {
 		return nil, err
 	}

@@ -208,3 +208,17 @@ func (b *Box) open(id, ext string) (*os.File, error) {
 	}
 	return f, nil
 }
+
+// Get returns the summary of one item, with its kind, and its file as kept.
+func (b *Box) Get(id string) (Item, []byte, error) {
+	raw, err := b.Read(id)
+	if err != nil {
+		return Item{}, nil, err
+	}
+	for _, kind := range []Kind{Mail, Text} {
+		if it, err := b.item(kind, id); err == nil {
+			return it, raw, nil
+		}
+	}
+	return Item{}, nil, fmt.Errorf("%w: %s", ErrNotFound, id)
+}

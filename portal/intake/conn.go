@@ -29,6 +29,7 @@ type trackedConn struct {
 	phase      phase
 	closeAfter bool // close once the transaction in flight has been answered
 	authFails  int
+	encrypted  bool // STARTTLS was answered: writes are TLS records
 	once       sync.Once
 }
 
