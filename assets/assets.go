@@ -13,7 +13,7 @@ import (
 	"path"
 )
 
-//go:embed app.css app.js icon.svg passkey.js
+//go:embed app.css app.js icon.svg passkey.js ui.css
 var files embed.FS
 
 // Prefix is the URL path under which assets are served.
