@@ -235,7 +235,7 @@ func TestAdminPolicy(t *testing.T) {
 		t.Errorf("child settings %+v", got)
 	}
 	p = admin.get(childPath)
-	mustContain(t, "child overrides", p, http.StatusOK, `id="origin-message_retention">Set on this unit.`, `id="inherit-message_retention"`)
+	mustContain(t, "child overrides", p, http.StatusOK, `id="origin-message_retention">Set on this unit.`, `id="inherit-retention"`)
 	if p := admin.post(childPath, url.Values{"name": {"message_retention"}, "action": {"inherit"}}); p.status != http.StatusSeeOther {
 		t.Fatalf("inherit: %d", p.status)
 	}
