@@ -45,7 +45,7 @@ func TestPolicyReadReceiptsOneChoice(t *testing.T) {
 		p = admin.post(path, url.Values{"section": {"receipts"}, "action": {"save"}, "read_receipts": {"internal_allowlist"},
 			"read_receipt_allowlist": {typed}})
 		mustContain(t, "101 addresses "+tc.lang, p, http.StatusUnprocessableEntity, tc.text, `role="alert"`, `aria-invalid="true" autofocus>`+typed+`</textarea>`,
-			`action="`+path+`#section-receipts"`, `value="internal_allowlist" id="read_receipts-internal_allowlist" checked`)
+			`value="internal_allowlist" id="read_receipts-internal_allowlist" checked`)
 	}
 	if got, _ := se.policy.For(ctx, se.w.Org.ID, se.w.Org.RootUnit); got.Receipts.Mode != "off" || len(got.Receipts.Allowlist) != 0 {
 		t.Fatalf("a refused section saved part of itself: %+v", got.Receipts)

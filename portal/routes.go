@@ -155,6 +155,7 @@ func (s *Server) adminRoutes(e *echo.Echo) {
 	post("/admin/recipients/:id/unlock", s.unlockRecipient)
 	get("/admin/audit", s.showAudit)
 	get("/admin/audit.csv", s.exportAudit)
+	get("/admin/audit/:id", s.showAuditEvent)
 
 	get("/admin/book", s.listBook)
 	get("/admin/book/new", s.showNewBookEntry)

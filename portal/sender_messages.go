@@ -151,7 +151,7 @@ type sentMessageView struct {
 	Notice    string
 	Now       string // for the date-time input's minimum
 	Error     *fieldError
-	Revoke    revokeForm // what was chosen, when the form comes back
+	Revoke    revokeForm               // what was chosen, when the form comes back
 	Receipts  map[int64]db.ReadReceipt // by recipient id (receipts_pages.go)
 	when      func(time.Time) string
 }
