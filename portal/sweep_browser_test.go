@@ -88,7 +88,7 @@ const sweepScript = `(() => {
 
 var (
 	// Addresses, links, domains and file names are data, not codes.
-	sweepDataRE = []string{`\S+@\S+`, `https?://\S+`, `\b[\w-]+(\.[\w-]+)*\.(example|com|org|nl|be|fr|net|eml|txt|pdf|png|csv|svg|html|gif|jpg)\b`}
+	sweepDataRE = []string{`\S+@\S+`, `\bsluis_\w+`, `https?://\S+`, `\b[\w-]+(\.[\w-]+)*\.(example|com|org|nl|be|fr|net|eml|txt|pdf|png|csv|svg|html|gif|jpg)\b`}
 	// A message key (policy.change), a snake_case word, a key=value record.
 	sweepCodeRE = []string{`\b[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*(\.[a-z0-9_]+)*\b`, `\b[a-z]+_[a-z0-9_]+\b`, `\b[a-z_]+=\S`}
 )
