@@ -13,7 +13,7 @@ import (
 	"path"
 )
 
-//go:embed app.css app.js icon.svg passkey.js print.css look.css
+//go:embed app.css app.js icon.svg passkey.js print.css look.css ui.css
 var files embed.FS
 
 // Prefix is the URL path under which assets are served.

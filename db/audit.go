@@ -82,6 +82,7 @@ type AuditQuery struct {
 	From, To time.Time // zero: open
 	Actor    string    // part of the actor, case-insensitive
 	Kind     string    // exact kind, or a prefix ending in "." ("policy.")
+	ID       int64     // one event by id (0: any)
 	Limit    int       // default 100, at most 10,000
 	Offset   int
 }
@@ -100,6 +101,9 @@ func (s *Store) AuditEvents(ctx context.Context, orgID int64, q AuditQuery) ([]A
 	}
 	if q.Actor != "" {
 		where, args = append(where, `LOWER(actor) LIKE ? ESCAPE '\'`), append(args, "%"+escapeLike(strings.ToLower(q.Actor))+"%")
+	}
+	if q.ID != 0 {
+		where, args = append(where, "id = ?"), append(args, q.ID)
 	}
 	if strings.HasSuffix(q.Kind, ".") {
 		where, args = append(where, `kind LIKE ? ESCAPE '\'`), append(args, escapeLike(q.Kind)+"%")

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -10,15 +11,47 @@ import (
 type SentQuery struct {
 	Limit  int // default 50, at most 200
 	Offset int
+	// States keeps only messages in these states (all when empty).
+	States []string
+	// Recipient keeps only messages with a recipient whose address
+	// contains it (case-insensitive); IDs adds messages by id whatever
+	// their recipients (the ones whose sealed subject matched, which SQL
+	// cannot see). Both empty: no such filter.
+	Recipient string
+	IDs       []int64
 }
 
-// SentMessages lists a sender's messages, held drafts included, newest first.
+// SentMessages lists a sender's messages, held drafts included, newest
+// first. It walks the messages_sender index; the recipient filter looks
+// up each candidate's recipients by recipients_message.
 func (s *Store) SentMessages(ctx context.Context, orgID, senderID int64, q SentQuery) ([]Message, error) {
 	if q.Limit <= 0 || q.Limit > 200 {
 		q.Limit = 50
 	}
-	return s.messages(ctx, `SELECT `+messageColumns+` FROM messages WHERE org_id = ? AND sender_id = ?
-		ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`, orgID, senderID, q.Limit, q.Offset)
+	where, args := `org_id = ? AND sender_id = ?`, []any{orgID, senderID}
+	if len(q.States) > 0 {
+		where += ` AND state IN (?` + strings.Repeat(`, ?`, len(q.States)-1) + `)`
+		for _, st := range q.States {
+			args = append(args, st)
+		}
+	}
+	if q.Recipient != "" || len(q.IDs) > 0 {
+		var or []string
+		if q.Recipient != "" {
+			or = append(or, `EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = messages.id AND r.org_id = messages.org_id
+				AND lower(r.address) LIKE ? ESCAPE '\')`)
+			args = append(args, "%"+escapeLike(strings.ToLower(q.Recipient))+"%")
+		}
+		if len(q.IDs) > 0 {
+			or = append(or, `id IN (?`+strings.Repeat(`, ?`, len(q.IDs)-1)+`)`)
+			for _, id := range q.IDs {
+				args = append(args, id)
+			}
+		}
+		where += ` AND (` + strings.Join(or, ` OR `) + `)`
+	}
+	return s.messages(ctx, `SELECT `+messageColumns+` FROM messages WHERE `+where+`
+		ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`, append(args, q.Limit, q.Offset)...)
 }
 
 // HeldDrafts lists a sender's held drafts, oldest first.

@@ -13,18 +13,20 @@ import (
 	"sluis/portal/i18n"
 )
 
-// auditKinds are the kinds the filter offers; the log may hold others.
+// auditKinds are the kinds the filter offers, every kind the log holds
+// (a value ending in "." is every kind under it).
 var auditKinds = []string{"policy.", "unit.", "user.", "signin", "signin.failed", "draft.release", "message.revoke",
-	"recipient.lock", "recipient.unlock", "audit.export", "look.change",
-	"recipient.view", "recipient.download", "recipient.copy", "recipient.print", "proof.", // NTA 7516 (delivery/visits.go)
-	"device.", "number."}
+	"recipient.", "book.", "apikey.", "api.", "audit.export", "look.change", "proof.", "device.", "number."}
+
+// kindChoice is one entry of the kind filter.
+type kindChoice struct{ Value, Label string }
 
 // auditView is the audit log page.
 type auditView struct {
 	baseView
 	Filter auditFilter
-	Kinds  []string
-	Events []db.AuditEvent
+	Kinds  []kindChoice
+	Events []auditRow
 	Error  *fieldError
 	when   func(time.Time) string
 }
@@ -65,8 +67,11 @@ func readAuditFilter(c echo.Context) (auditFilter, db.AuditQuery, string) {
 // only reads: no page or API changes or removes an event.
 func (s *Server) showAudit(c echo.Context) error {
 	f, q, key := readAuditFilter(c)
-	v := auditView{baseView: s.base(c, "admin.audit.title"), Filter: f, Kinds: auditKinds,
+	v := auditView{baseView: s.base(c, "admin.audit.title"), Filter: f,
 		when: func(t time.Time) string { return s.when(c, t) }}
+	for _, k := range auditKinds {
+		v.Kinds = append(v.Kinds, kindChoice{k, s.t(c, "pages.audit.filter."+strings.NewReplacer(".", "_").Replace(strings.TrimSuffix(k, ".")))})
+	}
 	if key != "" {
 		v.Error = &fieldError{Field: "from", Text: s.t(c, key)}
 		return c.Render(http.StatusUnprocessableEntity, "admin_audit", v)
@@ -76,8 +81,43 @@ func (s *Server) showAudit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v.Events = events
+	names, err := s.loadAuditNames(c)
+	if err != nil {
+		return err
+	}
+	for _, e := range events {
+		v.Events = append(v.Events, s.auditWords(c, e, names))
+	}
 	return c.Render(http.StatusOK, "admin_audit", v)
+}
+
+// auditEventView is one event on its own page.
+type auditEventView struct {
+	baseView
+	Event auditRow
+	When  string
+}
+
+// showAuditEvent shows one event of the admin's organisation: in words,
+// and as recorded.
+func (s *Server) showAuditEvent(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	events, err := s.store.AuditEvents(c.Request().Context(), currentUser(c).OrgID, db.AuditQuery{ID: id, Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(events) == 0 {
+		return echo.NewHTTPError(http.StatusNotFound)
+	}
+	names, err := s.loadAuditNames(c)
+	if err != nil {
+		return err
+	}
+	v := auditEventView{baseView: s.base(c, "pages.audit.event_title"), Event: s.auditWords(c, events[0], names), When: s.when(c, events[0].At)}
+	return c.Render(http.StatusOK, "admin_audit_event", v)
 }
 
 // exportAudit answers the matching events (at most 10,000) as CSV.

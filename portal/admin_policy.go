@@ -46,6 +46,8 @@ type settingRow struct {
 	Own     bool
 	From    string // the unit it is inherited from; "" for the default
 	Error   string
+	Shown   string // the value in force, as a person reads it
+	Origin  string // where it comes from: this unit, a unit above, the default
 }
 
 // policyView is a unit's policy page.
@@ -53,6 +55,7 @@ type policyView struct {
 	baseView
 	Unit     unitRow
 	Settings []settingRow
+	Sections []policySection
 	Notice   string
 }
 
@@ -100,14 +103,31 @@ func (s *Server) policyPage(c echo.Context, errName, errText string) (policyView
 	v := policyView{baseView: s.base(c, "admin.policy.title"), Unit: unit, Notice: s.adminNotice(c)}
 	for _, r := range resolved {
 		row := settingRow{Name: r.Name, Kind: settingKinds[r.Name], Value: r.Value, Input: inputOf(r.Name, r.Value), Own: r.Own,
-			From: paths[r.From.ID]}
-		for _, ch := range settingChoices[r.Name] {
-			row.Choices = append(row.Choices, choice{Value: ch, Selected: containsItem(r.Value, ch)})
+			From: paths[r.From.ID], Choices: choicesOf(r.Name, r.Value), Shown: s.valueText(c, r.Name, r.Value)}
+		switch {
+		case r.Own:
+			row.Origin = s.t(c, "admin.policy.own")
+		case row.From != "":
+			row.Origin = s.i18n.T(s.lang(c), "admin.policy.inherited", map[string]any{"Unit": row.From})
+		default:
+			row.Origin = s.t(c, "admin.policy.default")
 		}
 		if r.Name == errName {
 			row.Error = errText
 		}
 		v.Settings = append(v.Settings, row)
+	}
+	for _, def := range policySections {
+		sec := policySection{Name: def.Name}
+		for _, name := range def.Settings {
+			for _, row := range v.Settings {
+				if row.Name == name {
+					sec.Settings = append(sec.Settings, row)
+					sec.AnyOwn = sec.AnyOwn || row.Own
+				}
+			}
+		}
+		v.Sections = append(v.Sections, sec)
 	}
 	return v, nil
 }
@@ -176,6 +196,9 @@ func (s *Server) changePolicy(c echo.Context) error {
 	unit, _, err := s.loadPolicyUnit(c)
 	if err != nil {
 		return err
+	}
+	if c.FormValue("section") != "" {
+		return s.changePolicySection(c, unit)
 	}
 	f, key := readPolicyForm(c)
 	if key != "" {

@@ -56,6 +56,12 @@ func (w *webhookTexts) code(t *testing.T, number string) string {
 // there is none.
 func browserContext(t *testing.T) context.Context {
 	t.Helper()
+	return browserContextFor(t, 3*time.Minute)
+}
+
+// browserContextFor is browserContext for a walk that may take longer.
+func browserContextFor(t *testing.T, limit time.Duration) context.Context {
+	t.Helper()
 	path := ""
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
 		if p, err := exec.LookPath(name); err == nil {
@@ -78,7 +84,7 @@ func browserContext(t *testing.T) context.Context {
 	if err := chromedp.Do(ctx); err != nil { // the first run starts the browser: no timeout on it
 		t.Fatalf("starting chromium: %v", err)
 	}
-	ctx, cancel = context.WithTimeout(ctx, 3*time.Minute)
+	ctx, cancel = context.WithTimeout(ctx, limit)
 	t.Cleanup(cancel)
 	return ctx
 }

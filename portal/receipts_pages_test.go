@@ -124,7 +124,7 @@ func TestLockUnlockAndRevokeAudited(t *testing.T) {
 	sender.signIn("arts@zkh.example", senderPassword, "/messages")
 	msg, _ := se.w.Latest(t)
 	sender.get("/messages/" + msg.UID)
-	if p := sender.post("/messages/"+msg.UID+"/revoke", url.Values{"recipient": {"all"}, "when": {"now"}}); p.status != http.StatusSeeOther {
+	if p := sender.post("/messages/"+msg.UID+"/revoke", url.Values{"recipient": {"all"}, "when": {"now"}, "confirm": {"yes"}}); p.status != http.StatusSeeOther {
 		t.Fatalf("revoke: %d", p.status)
 	}
 	if evs := se.auditKinds(t, se.w.Org.ID, "message.revoke"); len(evs) != 1 || evs[0].After != "all recipients now" {

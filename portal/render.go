@@ -3,6 +3,7 @@ package portal
 import (
 	"bytes"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -72,6 +73,17 @@ func (v baseView) T(key string, args ...any) string {
 	}
 	return v.tr.T(v.Lang, key, data)
 }
+
+// Under reports whether the page is prefix or below it, to mark the
+// current entry of a menu that covers several pages.
+func (v baseView) Under(prefix string) bool {
+	return v.Path == prefix || strings.HasPrefix(v.Path, strings.TrimSuffix(prefix, "/")+"/")
+}
+
+// RecipientPage reports whether the page is one of an external
+// recipient's (a message link, the secure channel in): those show no
+// staff navigation.
+func (v baseView) RecipientPage() bool { return v.Under("/m") || v.Under("/to") }
 
 // DateTime writes a moment in the page's language: {{$.DateTime .ChangedAt}}.
 func (v baseView) DateTime(t time.Time) string { return i18n.DateTime(v.Lang, t) }

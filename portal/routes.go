@@ -170,6 +170,7 @@ func (s *Server) adminRoutes(e *echo.Echo) {
 	post("/admin/devices/:id/revoke", s.revokeDevice) // admin_devices.go
 	get("/admin/audit", s.showAudit)
 	get("/admin/audit.csv", s.exportAudit)
+	get("/admin/audit/:id", s.showAuditEvent)
 
 	get("/admin/book", s.listBook)
 	get("/admin/book/new", s.showNewBookEntry)

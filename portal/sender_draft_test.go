@@ -141,7 +141,7 @@ func TestRevokeCutsAnOpenRecipientSession(t *testing.T) {
 	b := se.browser(t)
 	b.signIn("arts@zkh.example", senderPassword, "/messages")
 	b.get("/messages/" + msg.UID)
-	p := b.post("/messages/"+msg.UID+"/revoke", url.Values{"recipient": {strconv.FormatInt(rc.ID, 10)}, "when": {"now"}})
+	p := b.post("/messages/"+msg.UID+"/revoke", url.Values{"recipient": {strconv.FormatInt(rc.ID, 10)}, "when": {"now"}, "confirm": {"yes"}})
 	if p.status != http.StatusSeeOther {
 		t.Fatalf("revoke: %d\n%s", p.status, mainOf(p.body))
 	}

@@ -1,7 +1,9 @@
 package portal
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -43,6 +45,9 @@ type draftView struct {
 	WebSending   bool
 	CanSaveOrg   bool
 	ControlBlock string // the lines to add in the mail program
+	// Lines are the control block's unusable lines, in the order
+	// written, each with its reason translated (as in the "not sent" mail).
+	Lines []delivery.LineProblem
 	// Receipts: the unit lets senders ask for read receipts (the
 	// checkbox); ReceiptRequested: this draft asks for one.
 	Receipts, ReceiptRequested bool
@@ -155,6 +160,14 @@ func (s *Server) draftPage(c echo.Context, msg db.Message, subject string, entri
 	}
 	if len(lacking) > 0 {
 		v.ControlBlock = mime.FormatControlBlock(lacking)
+	}
+	if msg.Problems != "" {
+		if err := json.Unmarshal([]byte(msg.Problems), &v.Lines); err != nil {
+			return draftView{}, fmt.Errorf("reading the control block's problems of %s: %w", msg.UID, err)
+		}
+		for i := range v.Lines {
+			v.Lines[i].Reason = s.t(c, "reason."+v.Lines[i].Reason)
+		}
 	}
 	return v, nil
 }

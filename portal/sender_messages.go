@@ -3,6 +3,7 @@ package portal
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -22,10 +23,17 @@ type sentRow struct {
 	Recipients                   []db.RecipientStatus
 }
 
-// sentView is the list of the sender's messages.
+// sentView is the list of the sender's messages: the held drafts first,
+// then one page of the others, filtered and searched.
 type sentView struct {
 	baseView
+	Held     []sentRow // drafts waiting for the sender, on the first page
 	Messages []sentRow
+	Filter   sentFilter
+	Filters  []string
+	PrevURL  string
+	NextURL  string
+	Page     int
 	Notice   string
 	when     func(time.Time) string
 }
@@ -33,23 +41,99 @@ type sentView struct {
 // When writes a moment in the page's language; "" for the zero time.
 func (v sentView) When(t time.Time) string { return v.when(t) }
 
-// listMessages shows the sender's messages, newest first, each recipient
-// with its status and when it got there.
-func (s *Server) listMessages(c echo.Context) error {
-	ctx, u := c.Request().Context(), currentUser(c)
-	msgs, err := s.delivery.SenderMessages(ctx, *u, db.SentQuery{Limit: 100})
-	if err != nil {
-		return err
+// sentPageSize is how many messages one page of the list shows.
+const sentPageSize = 25
+
+// sentStates maps the list's filters to message states.
+var sentStates = map[string][]string{
+	"all":     {db.StateReleased, db.StateRevoked, db.StateExpired, db.StateSuperseded},
+	"held":    {db.StateHeld},
+	"sent":    {db.StateReleased},
+	"revoked": {db.StateRevoked},
+	"expired": {db.StateExpired},
+}
+
+// sentFilter is the list's query: a filter, a search text, a page.
+type sentFilter struct {
+	State, Search string
+	Page          int
+}
+
+func readSentFilter(c echo.Context) sentFilter {
+	f := sentFilter{State: c.QueryParam("state"), Search: strings.TrimSpace(c.QueryParam("q")), Page: 1}
+	if _, ok := sentStates[f.State]; !ok {
+		f.State = "all"
 	}
-	v := sentView{baseView: s.base(c, "sent.title"), Notice: noticeText(s, c), when: func(t time.Time) string { return s.when(c, t) }}
-	for _, m := range msgs {
-		row, err := s.sentRow(c, m)
+	if len(f.Search) > 200 {
+		f.Search = f.Search[:200]
+	}
+	if n, err := strconv.Atoi(c.QueryParam("page")); err == nil && n > 1 && n <= 1000 {
+		f.Page = n
+	}
+	return f
+}
+
+// url is the list's address for f with another page.
+func (f sentFilter) url(page int) string {
+	q := url.Values{}
+	if f.State != "all" {
+		q.Set("state", f.State)
+	}
+	if f.Search != "" {
+		q.Set("q", f.Search)
+	}
+	if page > 1 {
+		q.Set("page", strconv.Itoa(page))
+	}
+	if len(q) == 0 {
+		return "/messages"
+	}
+	return "/messages?" + q.Encode()
+}
+
+// listMessages shows the sender's messages, newest first, each recipient
+// with its status: held drafts on top with their "finish sending" link,
+// then a page of the others in the chosen filter and search.
+func (s *Server) listMessages(c echo.Context) error {
+	ctx, u, f := c.Request().Context(), currentUser(c), readSentFilter(c)
+	v := sentView{baseView: s.base(c, "sent.title"), Filter: f, Filters: []string{"all", "held", "sent", "revoked", "expired"},
+		Page: f.Page, Notice: noticeText(s, c), when: func(t time.Time) string { return s.when(c, t) }}
+	if f.State == "all" && f.Page == 1 {
+		held, err := s.delivery.FindSenderMessages(ctx, *u, db.SentQuery{States: sentStates["held"], Limit: 50}, f.Search)
 		if err != nil {
 			return err
 		}
-		v.Messages = append(v.Messages, row)
+		if v.Held, err = s.sentRows(c, held); err != nil {
+			return err
+		}
+	}
+	q := db.SentQuery{States: sentStates[f.State], Limit: sentPageSize + 1, Offset: (f.Page - 1) * sentPageSize}
+	msgs, err := s.delivery.FindSenderMessages(ctx, *u, q, f.Search)
+	if err != nil {
+		return err
+	}
+	if len(msgs) > sentPageSize {
+		msgs, v.NextURL = msgs[:sentPageSize], f.url(f.Page+1)
+	}
+	if f.Page > 1 {
+		v.PrevURL = f.url(f.Page - 1)
+	}
+	if v.Messages, err = s.sentRows(c, msgs); err != nil {
+		return err
 	}
 	return c.Render(http.StatusOK, "sender_messages", v)
+}
+
+func (s *Server) sentRows(c echo.Context, msgs []delivery.OwnMessage) ([]sentRow, error) {
+	rows := make([]sentRow, 0, len(msgs))
+	for _, m := range msgs {
+		row, err := s.sentRow(c, m)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
 }
 
 func (s *Server) sentRow(c echo.Context, m delivery.OwnMessage) (sentRow, error) {
@@ -67,6 +151,7 @@ type sentMessageView struct {
 	Notice    string
 	Now       string // for the date-time input's minimum
 	Error     *fieldError
+	Revoke    revokeForm               // what was chosen, when the form comes back
 	Receipts  map[int64]db.ReadReceipt // by recipient id (receipts_pages.go)
 	when      func(time.Time) string
 }
@@ -103,42 +188,64 @@ func (s *Server) sentMessagePage(c echo.Context) (sentMessageView, error) {
 }
 
 // revokeForm is the posted revoke form: whom (a recipient id, or "all")
-// and when ("now", or a local date and time).
+// and when ("now", or a local date and time). Nothing is preselected on
+// the page: both must be chosen.
 type revokeForm struct {
-	RecipientID int64
-	At          time.Time
+	Who, When, AtInput string // as posted, for the confirmation step
+	RecipientID        int64
+	At                 time.Time
+	Confirmed          bool // the second step: "This cannot be undone"
 }
 
-func readRevokeForm(c echo.Context, now time.Time) (revokeForm, string) {
-	var f revokeForm
-	if who := c.FormValue("recipient"); who != "all" {
-		id, err := strconv.ParseInt(who, 10, 64)
+func readRevokeForm(c echo.Context, now time.Time) (revokeForm, string, string) {
+	f := revokeForm{Who: c.FormValue("recipient"), When: c.FormValue("when"), AtInput: strings.TrimSpace(c.FormValue("at")),
+		Confirmed: c.FormValue("confirm") == "yes"}
+	if f.Who != "all" {
+		id, err := strconv.ParseInt(f.Who, 10, 64)
 		if err != nil || id <= 0 {
-			return f, "revoke.bad_recipient"
+			return f, "revoke-who", "revoke.bad_recipient"
 		}
 		f.RecipientID = id
 	}
-	if c.FormValue("when") != "later" {
-		return f, ""
+	switch f.When {
+	case "now":
+		return f, "", ""
+	case "later":
+	default:
+		return f, "revoke-when", "pages.revoke.choose_when"
 	}
-	at, err := time.ParseInLocation("2006-01-02T15:04", strings.TrimSpace(c.FormValue("at")), i18n.Zone())
+	at, err := time.ParseInLocation("2006-01-02T15:04", f.AtInput, i18n.Zone())
 	if err != nil || !at.After(now) {
-		return f, "revoke.bad_time"
+		return f, "revoke-at", "revoke.bad_time"
 	}
 	f.At = at
-	return f, ""
+	return f, "", ""
 }
 
-// revokeMessage revokes the message for one recipient or all, now or later.
+// revokeConfirmView is the second step of a revoke: what will happen,
+// that it cannot be undone, and the button that does it.
+type revokeConfirmView struct {
+	baseView
+	UID, Subject string
+	Form         revokeForm
+	Whom, When   string
+}
+
+// revokeMessage revokes the message for one recipient or all, now or
+// later. The first post (scope and time chosen) only shows what will
+// happen; the revoke is done by the second, confirmed one.
 func (s *Server) revokeMessage(c echo.Context) error {
-	form, problem := readRevokeForm(c, s.now())
+	form, field, problem := readRevokeForm(c, s.now())
 	if problem != "" {
 		v, err := s.sentMessagePage(c)
 		if err != nil {
 			return err
 		}
-		v.Error = &fieldError{Field: "revoke-at", Text: s.t(c, problem)}
+		v.Error, v.Revoke = &fieldError{Field: field, Text: s.t(c, problem)}, form
 		return c.Render(http.StatusUnprocessableEntity, "sender_message", v)
+	}
+	if !form.Confirmed {
+		return s.confirmRevoke(c, form)
 	}
 	err := s.delivery.Revoke(c.Request().Context(), *currentUser(c), c.Param("uid"), form.RecipientID, form.At)
 	switch {
@@ -157,4 +264,32 @@ func (s *Server) revokeMessage(c echo.Context) error {
 		done = "revoke_scheduled"
 	}
 	return c.Redirect(http.StatusSeeOther, "/messages/"+c.Param("uid")+"?done="+done)
+}
+
+// confirmRevoke shows the confirmation step of a revoke.
+func (s *Server) confirmRevoke(c echo.Context, form revokeForm) error {
+	v, err := s.sentMessagePage(c)
+	if err != nil {
+		return err
+	}
+	if !v.Revocable {
+		return echo.NewHTTPError(http.StatusConflict, "not revocable")
+	}
+	cv := revokeConfirmView{baseView: s.base(c, "pages.revoke.confirm_title"), UID: v.UID, Subject: v.Subject, Form: form,
+		Whom: s.t(c, "revoke.all"), When: s.t(c, "revoke.now")}
+	if form.RecipientID != 0 {
+		cv.Whom = ""
+		for _, r := range v.Recipients {
+			if r.ID == form.RecipientID {
+				cv.Whom = r.Address
+			}
+		}
+		if cv.Whom == "" {
+			return echo.NewHTTPError(http.StatusNotFound)
+		}
+	}
+	if !form.At.IsZero() {
+		cv.When = s.when(c, form.At)
+	}
+	return c.Render(http.StatusOK, "sender_revoke_confirm", cv)
 }

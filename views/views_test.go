@@ -38,6 +38,10 @@ func (model) T(key string, _ ...any) string { return "[" + key + "]" }
 
 func (model) DateTime(t time.Time) string { return "[" + t.Format(time.RFC3339) + "]" }
 
+func (model) Under(string) bool { return false }
+
+func (model) RecipientPage() bool { return false }
+
 func parse(t *testing.T) *Pages {
 	t.Helper()
 	p, err := Parse(template.FuncMap{"asset": func(name string) string { return "/assets/h/" + name }})
@@ -49,10 +53,10 @@ func parse(t *testing.T) *Pages {
 
 func TestEveryPageRenders(t *testing.T) {
 	p := parse(t)
-	want := []string{"about", "accessibility", "account", "account_recovery", "account_totp", "admin_audit", "admin_look", "admin_policy", "admin_recipients", "admin_units", "admin_users",
+	want := []string{"about", "accessibility", "account", "account_recovery", "account_totp", "admin_audit", "admin_audit_event", "admin_look", "admin_policy", "admin_recipients", "admin_units", "admin_users",
 		"book_api_keys", "book_entry", "book_flags", "book_import", "book_list", "error", "outbox", "outbox_message",
 		"recipient_closed", "recipient_gone", "recipient_message", "recipient_print", "recipient_reply", "recipient_verify",
-		"sender_contact", "sender_contacts", "sender_draft", "sender_message", "sender_messages", "sender_number", "sender_proof", "sender_reply",
+		"sender_contact", "sender_contacts", "sender_draft", "sender_message", "sender_messages", "sender_number", "sender_proof", "sender_reply", "sender_revoke_confirm",
 		"signin", "signin_code"}
 	if got := p.Names(); !slices.Equal(got, want) {
 		t.Fatalf("pages %v, want %v", got, want)

@@ -3,6 +3,7 @@ package delivery
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 
 	"sluis/db"
@@ -171,6 +172,8 @@ func lineProblems(cb mime.ControlBlock, rcpts []db.Recipient) []LineProblem {
 			out = append(out, LineProblem{Line: right.Line, Text: maskLine(right.Text()), Reason: reason})
 		}
 	}
+	// In the order written, as the sender reads their own block.
+	slices.SortStableFunc(out, func(a, b LineProblem) int { return a.Line - b.Line })
 	return out
 }
 

@@ -58,38 +58,57 @@ type Change struct {
 // Apply makes the change and writes its audit event, with the unit's
 // own value before and after, in the same transaction. It applies at
 // once: the next read of the unit's settings sees it.
-func (s *Service) Apply(ctx context.Context, ch Change) error {
-	d, ok := Definitions[ch.Name]
-	if !ok {
-		return fmt.Errorf("%w: %q", ErrUnknownSetting, ch.Name)
-	}
-	value := normalize(ch.Name, ch.Value)
-	if !ch.Inherit {
-		if err := d.Check(ch.Value); err != nil {
-			return err
+func (s *Service) Apply(ctx context.Context, ch Change) error { return s.ApplyAll(ctx, []Change{ch}) }
+
+// ApplyAll makes several changes (one section of the policy page) in one
+// transaction, each with its own audit event: all or none. Every value is
+// checked before anything is written; the first rejected one is the error.
+func (s *Service) ApplyAll(ctx context.Context, changes []Change) error {
+	for _, ch := range changes {
+		d, ok := Definitions[ch.Name]
+		if !ok {
+			return fmt.Errorf("%w: %q", ErrUnknownSetting, ch.Name)
+		}
+		if !ch.Inherit {
+			if err := d.Check(ch.Value); err != nil {
+				return err
+			}
 		}
 	}
-	own, err := s.store.UnitSettings(ctx, ch.OrgID)
+	if len(changes) == 0 {
+		return nil
+	}
+	own, err := s.store.UnitSettings(ctx, changes[0].OrgID)
 	if err != nil {
 		return err
 	}
-	before, had := own[ch.UnitID][ch.Name]
-	e := ch.Audit
-	e.OrgID, e.Kind, e.Target = ch.OrgID, "policy.change", "unit:"+strconv.FormatInt(ch.UnitID, 10)
-	e.Before, e.After = describe(ch.Name, before, had), describe(ch.Name, value, !ch.Inherit)
 	return s.store.InTx(ctx, func(tx *db.Tx) error {
-		var err error
-		if ch.Inherit {
-			err = tx.ClearUnitSetting(ctx, ch.OrgID, ch.UnitID, ch.Name)
-		} else {
-			err = tx.SetUnitSetting(ctx, ch.OrgID, ch.UnitID, ch.Name, value, e.Actor)
+		for _, ch := range changes {
+			value := normalize(ch.Name, ch.Value)
+			before, had := own[ch.UnitID][ch.Name]
+			e := ch.Audit
+			e.OrgID, e.Kind, e.Target = ch.OrgID, "policy.change", "unit:"+strconv.FormatInt(ch.UnitID, 10)
+			e.Before, e.After = describe(ch.Name, before, had), describe(ch.Name, value, !ch.Inherit)
+			var err error
+			if ch.Inherit {
+				err = tx.ClearUnitSetting(ctx, ch.OrgID, ch.UnitID, ch.Name)
+			} else {
+				err = tx.SetUnitSetting(ctx, ch.OrgID, ch.UnitID, ch.Name, value, e.Actor)
+			}
+			if err != nil {
+				return err
+			}
+			if err := tx.AppendAudit(ctx, e); err != nil {
+				return err
+			}
 		}
-		if err != nil {
-			return err
-		}
-		return tx.AppendAudit(ctx, e)
+		return nil
 	})
 }
+
+// Normalize writes a value of the named setting the one way it is
+// stored, so that a form can tell a change from the same value retyped.
+func Normalize(name, value string) string { return normalize(name, value) }
 
 // describe is a setting's side of an audit event: "name=value", or
 // "name inherited" when the unit has no value of its own.
