@@ -75,6 +75,15 @@ func (s *Server) valueText(c echo.Context, name, value string) string {
 			return value
 		}
 		return s.i18n.T(lang, "pages.policy.days", map[string]any{"Count": int(d.Hours() / 24)})
+	case "remember":
+		days, err := strconv.Atoi(value)
+		switch {
+		case err != nil:
+			return value
+		case days == 0:
+			return s.t(c, "pages.policy.remember_never")
+		}
+		return s.i18n.T(lang, "pages.policy.days", map[string]any{"Count": days})
 	case "number":
 		return s.i18n.T(lang, "pages.policy.megabytes", map[string]any{"Size": value})
 	case "list":

@@ -63,7 +63,8 @@ func TestDemoShowsTheWay(t *testing.T) {
 		t.Fatal("no text with a code in the dev outbox")
 	}
 	p := sms.post(n, link+"/check", url.Values{"code": {texts[1]}})
-	mustSee(t, sms.get(n, p.location), http.StatusOK, "Uw afspraak op 3 december", "Hierbij het bericht")
+	mustSee(t, sms.get(n, p.location), http.StatusOK, "Uw afspraak op 3 december", `src="`+link+`/body"`)
+	mustSee(t, sms.get(n, link+"/body"), http.StatusOK, "Hierbij het bericht") // the letter, in the page's frame
 
 	// 2. By access code: the printed one opens the message.
 	acc, link := newWebClient(t), path(opens[1][1])
