@@ -100,9 +100,13 @@ func (s *Store) HoldSignin(ctx context.Context, key string, now, stale time.Time
 	return n, nil
 }
 
-// ReleaseSignin ends one sign-in in progress under key (see HoldSignin).
+// ReleaseSignin ends one sign-in in progress under key (see HoldSignin),
+// and drops the row once none is left, so that holds leave no trace.
 func (s *Store) ReleaseSignin(ctx context.Context, key string) error {
 	_, err := s.writer().exec(ctx, `UPDATE signin_failures SET failures = failures - 1 WHERE key = ? AND failures > 0`, key)
+	if err == nil {
+		_, err = s.writer().exec(ctx, `DELETE FROM signin_failures WHERE key = ? AND failures = 0`, key)
+	}
 	if err != nil {
 		return fmt.Errorf("releasing a sign-in: %w", mapError(err))
 	}

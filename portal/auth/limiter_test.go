@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -257,10 +258,17 @@ func TestTurns(t *testing.T) {
 	}
 }
 
-// idle fails unless no check is held for the keys.
+// idle fails unless no check is held for the keys, and no row is left
+// for the holds.
 func (l *limits) idle(t *testing.T, keys ...string) {
 	t.Helper()
 	for _, k := range keys {
+		var rows int
+		must(t, l.store.DB().QueryRowContext(context.Background(),
+			sqlFor(l.store, `SELECT COUNT(*) FROM signin_failures WHERE key = ?`), holdKey(k)).Scan(&rows))
+		if rows != 0 {
+			t.Errorf("%s: a row is left for its holds", k)
+		}
 		n, err := l.store.HoldSignin(context.Background(), holdKey(k), l.clock.Now(), l.clock.Now().Add(-holdStale))
 		must(t, err)
 		must(t, l.store.ReleaseSignin(context.Background(), holdKey(k)))
@@ -268,6 +276,14 @@ func (l *limits) idle(t *testing.T, keys ...string) {
 			t.Errorf("%s: %d checks still held", k, n-1)
 		}
 	}
+}
+
+// sqlFor turns ? placeholders into $1 on PostgreSQL (one argument).
+func sqlFor(s *db.Store, query string) string {
+	if s.Dialect() == db.Postgres {
+		return strings.Replace(query, "?", "$1", 1)
+	}
+	return query
 }
 
 // TestRightPasswordLeavesNoFailure: only wrong passwords count, so that an office's daily
