@@ -72,21 +72,43 @@ func (s *Store) CountSigninFailure(ctx context.Context, key string, now time.Tim
 	return n, fromMicros(before), nil
 }
 
-// ForgiveSigninFailure takes back one failure counted against key: one
-// counted ahead of a check that then found the password right. A lock it
-// led to stays until it lapses.
-func (s *Store) ForgiveSigninFailure(ctx context.Context, key string) error {
-	_, err := s.writer().exec(ctx, `UPDATE signin_failures SET failures = failures - 1 WHERE key = ? AND failures > 0`, key)
-	if err != nil {
-		return fmt.Errorf("taking back a sign-in failure: %w", mapError(err))
-	}
-	return nil
-}
-
 // ClearSigninFailures forgets a key's failures (after a successful sign-in).
 func (s *Store) ClearSigninFailures(ctx context.Context, key string) error {
 	if _, err := s.writer().exec(ctx, `DELETE FROM signin_failures WHERE key = ?`, key); err != nil {
 		return fmt.Errorf("clearing sign-in failures: %w", mapError(err))
+	}
+	return nil
+}
+
+// HoldSignin counts one more sign-in in progress under key and returns how
+// many are now in progress. The row is kept in the same table (count in
+// failures, last hold in first_at); holds not touched since stale are
+// taken as left behind by a stopped instance, and the count starts again.
+// One upsert, so instances holding the same key at once each see their
+// place.
+func (s *Store) HoldSignin(ctx context.Context, key string, now, stale time.Time) (int, error) {
+	var n int
+	at := micros(now)
+	err := s.writer().queryRow(ctx, `INSERT INTO signin_failures (key, failures, first_at, locked_until) VALUES (?, 1, ?, 0)
+		ON CONFLICT (key) DO UPDATE SET
+		  failures = CASE WHEN signin_failures.first_at <= ? THEN 1 ELSE signin_failures.failures + 1 END,
+		  first_at = ?
+		RETURNING failures`, key, at, micros(stale), at).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("holding a sign-in: %w", mapError(err))
+	}
+	return n, nil
+}
+
+// ReleaseSignin ends one sign-in in progress under key (see HoldSignin),
+// and drops the row once none is left, so that holds leave no trace.
+func (s *Store) ReleaseSignin(ctx context.Context, key string) error {
+	_, err := s.writer().exec(ctx, `UPDATE signin_failures SET failures = failures - 1 WHERE key = ? AND failures > 0`, key)
+	if err == nil {
+		_, err = s.writer().exec(ctx, `DELETE FROM signin_failures WHERE key = ? AND failures = 0`, key)
+	}
+	if err != nil {
+		return fmt.Errorf("releasing a sign-in: %w", mapError(err))
 	}
 	return nil
 }

@@ -24,6 +24,8 @@ type testRelay struct {
 	// sender is then mid-conversation for a while, before the message is
 	// handed over.
 	delay atomic.Int64
+	// open counts the sessions connected now.
+	open atomic.Int64
 }
 
 type relayed struct {
@@ -54,7 +56,10 @@ func startRelay(t *testing.T, addr string) *testRelay {
 
 func (r *testRelay) stop() { _ = r.srv.Close() }
 
-func (r *testRelay) NewSession(*smtp.Conn) (smtp.Session, error) { return &relaySession{r: r}, nil }
+func (r *testRelay) NewSession(*smtp.Conn) (smtp.Session, error) {
+	r.open.Add(1)
+	return &relaySession{r: r}, nil
+}
 
 // wait returns the next n messages, failing the test after timeout.
 func (r *testRelay) wait(t *testing.T, n int, timeout time.Duration) []relayed {
@@ -99,5 +104,8 @@ func (s *relaySession) Data(r io.Reader) error {
 	s.r.ch <- m
 	return nil
 }
-func (s *relaySession) Reset()        { s.from, s.to = "", nil }
-func (s *relaySession) Logout() error { return nil }
+func (s *relaySession) Reset() { s.from, s.to = "", nil }
+func (s *relaySession) Logout() error {
+	s.r.open.Add(-1)
+	return nil
+}

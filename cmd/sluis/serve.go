@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -121,7 +122,8 @@ func serve(ctx context.Context, c *config, e env, opt serveOptions) error {
 }
 
 // shutdown stops accepting mail and requests, lets what is in flight
-// finish within the grace period, then stops the jobs.
+// finish within the grace period, then stops the jobs and ends the
+// sessions kept open to the relay.
 func shutdown(c *config, log *slog.Logger, web *http.Server, p *parts) error {
 	log.Info("shutting down", "grace", c.ShutdownGrace.String())
 	sctx, cancel := context.WithTimeout(context.Background(), c.ShutdownGrace)
@@ -136,6 +138,11 @@ func shutdown(c *config, log *slog.Logger, web *http.Server, p *parts) error {
 	p.delivery.Close()
 	if err := p.jobs.Stop(sctx); err != nil {
 		errs = append(errs, fmt.Errorf("stopping jobs: %w", err))
+	}
+	if relay, ok := p.mail.(io.Closer); ok { // idle relay sessions say QUIT
+		if err := relay.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("closing the relay sessions: %w", err))
+		}
 	}
 	return errors.Join(errs...)
 }

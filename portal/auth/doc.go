@@ -16,9 +16,11 @@
 //     client network, in the database, whether at the web or at SMTP AUTH;
 //     past a few, the key is locked for a time that doubles with each
 //     further failure (up to 15 minutes). Locks are checked before any
-//     hashing, and each attempt is counted before its check (taken back if
-//     the password was right), so a burst of parallel guesses, on any
-//     instance, cannot slip past them.
+//     hashing. Only wrong passwords count, but checks in progress are held
+//     in the database too, and a key's checks in progress plus its
+//     failures never exceed its limit (the rest wait their turn), so a
+//     burst of parallel guesses, on any instance, cannot slip past them,
+//     while a burst of right passwords all gets through.
 //   - Locking an owner out on purpose: a locked address still takes the
 //     right password, after a delay, from a client network that has not
 //     failed in the window; a network that failed stays refused, so a

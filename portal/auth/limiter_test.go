@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -81,6 +82,11 @@ func must(t testing.TB, err error) {
 // try signs in as addr from ip and names the outcome.
 func (l *limits) try(addr, pass, ip string) string {
 	_, err := l.svc.CheckPassword(context.Background(), addr, pass, ip)
+	return outcome(err)
+}
+
+// outcome names an attempt's result.
+func outcome(err error) string {
 	var te *ThrottledError
 	switch {
 	case err == nil:
@@ -172,35 +178,115 @@ func TestNetworkLock(t *testing.T) {
 	})
 }
 
-// TestBurst starts 20 wrong sign-ins for one address at once: each is
-// counted before its check, so at most 5 passwords are checked.
+// TestBurst starts 20 wrong sign-ins for one address at once: only 5
+// passwords are checked, at most 5 at a time, and the others are refused
+// once those failures lock the address.
 func TestBurst(t *testing.T) {
 	eachLimits(t, func(t *testing.T, l *limits) {
 		var mu sync.Mutex
 		got := map[string]int{}
+		var checks, running, most int
+		check := func(context.Context) (bool, error) {
+			mu.Lock()
+			checks++
+			running++
+			most = max(most, running)
+			mu.Unlock()
+			time.Sleep(5 * time.Millisecond) // let the others pile up behind
+			mu.Lock()
+			running--
+			mu.Unlock()
+			return false, nil
+		}
 		var wg sync.WaitGroup
 		for range 20 {
 			wg.Go(func() {
-				r := l.try(jan, badPass, netOne)
+				r := outcome(l.svc.attempt(context.Background(), accountKey(jan), networkKey(netOne), check))
 				mu.Lock()
 				got[r]++
 				mu.Unlock()
 			})
 		}
 		wg.Wait()
-		if got["wrong"] > lockAfter || got["wrong"]+got["locked"] != 20 {
-			t.Errorf("outcomes %v: want at most %d checked, the others locked", got, lockAfter)
+		if checks > lockAfter || most > lockAfter || got["wrong"] != checks || got["locked"] != 20-checks {
+			t.Errorf("outcomes %v after %d checks, %d at once: want at most %d checked, the others locked", got, checks, most, lockAfter)
 		}
 		f, err := l.store.SigninFailures(context.Background(), l.clock.Now(), failWindow, accountKey(jan), networkKey(netOne))
 		must(t, err)
-		if f[0].Count != got["wrong"] || f[1].Count != got["wrong"] {
-			t.Errorf("counts %+v after %d wrong passwords: refused attempts must not stay counted", f, got["wrong"])
+		if f[0].Count != checks || f[1].Count != checks {
+			t.Errorf("counts %+v after %d wrong passwords: refused attempts must not be counted", f, checks)
 		}
+		l.idle(t, accountKey(jan), networkKey(netOne))
 	})
 }
 
-// TestRightPasswordLeavesNoFailure: a sign-in is counted before its check,
-// and taken back when the password is right, so that an office's daily
+// TestBurstOfRightPasswords starts 12 sign-ins with the right password at
+// once, as a mail client opening connections does: all pass, none is
+// counted as a failure, and nothing stays held.
+func TestBurstOfRightPasswords(t *testing.T) {
+	eachLimits(t, func(t *testing.T, l *limits) {
+		var mu sync.Mutex
+		got := map[string]int{}
+		var wg sync.WaitGroup
+		for range 12 {
+			wg.Go(func() {
+				r := l.try(jan, janPass, netOne)
+				mu.Lock()
+				got[r]++
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		if got["ok"] != 12 {
+			t.Errorf("outcomes %v: want all 12 signed in", got)
+		}
+		l.idle(t, accountKey(jan), networkKey(netOne))
+		for range lockAfter {
+			l.want(t, "wrong password after the burst", jan, badPass, netOne, "wrong")
+		}
+		l.want(t, "right password after 5 failures", jan, janPass, netOne, "locked")
+	})
+}
+
+// TestTurns: checks in progress plus failures never exceed the limit, and
+// once a lock has lapsed one check goes at a time.
+func TestTurns(t *testing.T) {
+	for _, c := range []struct{ failed, after, want int }{{0, 5, 5}, {3, 5, 2}, {4, 5, 1}, {5, 5, 1}, {9, 5, 1}, {49, 50, 1}, {10, 50, 40}} {
+		if got := turns(c.failed, c.after); got != c.want {
+			t.Errorf("turns(%d, %d) = %d, want %d", c.failed, c.after, got, c.want)
+		}
+	}
+}
+
+// idle fails unless no check is held for the keys, and no row is left
+// for the holds.
+func (l *limits) idle(t *testing.T, keys ...string) {
+	t.Helper()
+	for _, k := range keys {
+		var rows int
+		must(t, l.store.DB().QueryRowContext(context.Background(),
+			sqlFor(l.store, `SELECT COUNT(*) FROM signin_failures WHERE key = ?`), holdKey(k)).Scan(&rows))
+		if rows != 0 {
+			t.Errorf("%s: a row is left for its holds", k)
+		}
+		n, err := l.store.HoldSignin(context.Background(), holdKey(k), l.clock.Now(), l.clock.Now().Add(-holdStale))
+		must(t, err)
+		must(t, l.store.ReleaseSignin(context.Background(), holdKey(k)))
+		if n != 1 {
+			t.Errorf("%s: %d checks still held", k, n-1)
+		}
+	}
+}
+
+// sqlFor turns ? placeholders into $1 on PostgreSQL (one argument).
+func sqlFor(s *db.Store, query string) string {
+	if s.Dialect() == db.Postgres {
+		return strings.Replace(query, "?", "$1", 1)
+	}
+	return query
+}
+
+// TestRightPasswordLeavesNoFailure: only wrong passwords count, so that an office's daily
 // sign-ins never add up to a network lock.
 func TestRightPasswordLeavesNoFailure(t *testing.T) {
 	eachLimits(t, func(t *testing.T, l *limits) {

@@ -135,7 +135,8 @@ func TestLockoutAcrossInstances(t *testing.T) {
 
 // TestLockoutBurst sends twenty wrong AUTHs for one address at once, half
 // to each of two instances: at most five passwords are checked, because
-// each attempt is counted before its check and sees the others.
+// checks in progress are held in the database and no more may run than
+// failures may still come before the lock.
 func TestLockoutBurst(t *testing.T) {
 	a, b := twoInstances(t)
 	var mu sync.Mutex
@@ -215,4 +216,40 @@ func TestSprayingNetworkLocked(t *testing.T) {
 		wantLocked(t, e.authFrom(t, netA, alice, password))
 		must(t, e.authFrom(t, netB, alice, password))
 	})
+}
+
+// TestBurstOfRightAuths opens twelve connections at once that all AUTH
+// with the right password, as a mail client or smart host does: all are
+// accepted, and none counts as a failure, so five wrong passwords after
+// them are still checked before the lock.
+func TestBurstOfRightAuths(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		e := startEnv(t, w, nil, nil)
+		burstOfRightAuths(t, e, e)
+	})
+}
+
+// TestBurstOfRightAuthsAcrossInstances does the same, half of the
+// connections at each of two instances on one PostgreSQL database.
+func TestBurstOfRightAuthsAcrossInstances(t *testing.T) {
+	a, b := twoInstances(t)
+	burstOfRightAuths(t, a, b)
+}
+
+func burstOfRightAuths(t *testing.T, a, b *env) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for i := range 12 {
+		e := []*env{a, b}[i%2]
+		wg.Go(func() {
+			if err := e.authFrom(t, netA, alice, password); err != nil {
+				t.Errorf("right password, connection %d of 12 at once: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	for range 5 {
+		wantWrong(t, a.authFrom(t, netA, alice, wrong))
+	}
+	wantLocked(t, b.authFrom(t, netA, alice, password))
 }
