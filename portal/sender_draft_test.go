@@ -24,8 +24,10 @@ func (se *senderEnv) heldDraft(t *testing.T) (db.Message, db.Recipient) {
 	return m, rs[0]
 }
 
+// notifications counts the notification jobs enqueued: one per recipient
+// of a released draft, one per message that arrives whole (an answer).
 func (se *senderEnv) notifications() int {
-	return se.jobs.count(delivery.NotifyRecipientArgs{}.Kind())
+	return se.jobs.count(delivery.NotifyRecipientArgs{}.Kind()) + se.jobs.count(delivery.NotifyMessageArgs{}.Kind())
 }
 
 func TestFinishHeldDraft(t *testing.T) {
