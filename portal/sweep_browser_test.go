@@ -109,6 +109,7 @@ func TestBrowserPageSweep(t *testing.T) {
 		}},
 		{name: "not found", who: "anon", path: "/nergens", wait: "h1"},
 		{name: "about", who: "anon", path: "/about", wait: "h1"},
+		{name: "accessibility statement", who: "anon", path: "/accessibility", wait: "h1"},
 		{name: "recipient landing", who: "anon", path: d.landing, wait: "#send"},
 		{name: "recipient code", who: "anon", path: d.landing, wait: "#code", act: func(w *walk) {
 			w.run("send code", chromedp.Click(css("#send")), chromedp.WaitVisible(css("#code")))
@@ -121,6 +122,7 @@ func TestBrowserPageSweep(t *testing.T) {
 		}},
 		{name: "recipient message", who: "anon", path: d.read + "/read", wait: ".mail-body", shot: "recipient-message.png", shotWidth: 360},
 		{name: "recipient reply", who: "anon", path: d.read + "/reply", wait: "#text"},
+		{name: "recipient print view", who: "anon", path: d.read + "/print", wait: ".print-doc"},
 		{name: "recipient reply with an error", who: "anon", path: d.read + "/reply", wait: "#text-error", act: func(w *walk) {
 			w.run("empty reply", chromedp.SetValue(css("#text"), " "), chromedp.Submit(css("#text")), chromedp.WaitVisible(css("#text-error")))
 		}},
@@ -134,6 +136,7 @@ func TestBrowserPageSweep(t *testing.T) {
 			w.run("revoke, first step", chromedp.Click(css(`input[name="recipient"][value="all"]`)), chromedp.Click(css(`input[name="when"][value="now"]`)),
 				chromedp.Click(css("#revoke")), chromedp.WaitVisible(css("#revoke-confirm")))
 		}},
+		{name: "sender proof of delivery", who: "sender", path: "/messages/" + d.sent + "/proof", wait: "#proof-sha256"},
 		{name: "sender draft", who: "sender", path: "/drafts/" + d.held, wait: "#control-lines", shot: "draft.png", shotWidth: 1280},
 		{name: "sender draft with an error", who: "sender", path: "/drafts/" + d.held, wait: ".field-error[id$='-error']", act: func(w *walk) {
 			w.run("bad number", chromedp.SetValue(css(`input[type="tel"]`), "12"), chromedp.Click(css("#send")),
@@ -162,6 +165,7 @@ func TestBrowserPageSweep(t *testing.T) {
 				w.run("import", chromedp.SetUploadFiles(css("#file"), []string{d.csv}), chromedp.Click(css("#dry_run")),
 					chromedp.Click(css("#upload")), chromedp.WaitVisible(css("#report")))
 			}},
+		{name: "admin look", who: "admin", path: "/admin/look", wait: "#display_name"},
 		{name: "admin API keys", who: "admin", path: "/admin/api-keys", wait: "#keys"},
 		{name: "admin API key with an error", who: "admin", path: "/admin/api-keys", wait: "#name-error", act: func(w *walk) {
 			eval[bool](w, "no name", `(() => { const n = document.querySelector("#name"); n.required = false; n.value = ""; n.form.requestSubmit(); return true; })()`)
