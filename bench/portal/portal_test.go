@@ -81,7 +81,12 @@ func verifiedReader(b *testing.B) (string, *http.Client) { return verifiedReader
 
 // verifiedReaderOf is verifiedReader for a mail of the caller's.
 func verifiedReaderOf(b *testing.B, mail string) (string, *http.Client) {
-	w := testworld.New(b, nil, "")
+	return verifiedReaderIn(b, testworld.New(b, nil, ""), mail)
+}
+
+// verifiedReaderIn is verifiedReaderOf in a world of the caller's (a
+// seeded store, say).
+func verifiedReaderIn(b *testing.B, w *testworld.World, mail string) (string, *http.Client) {
 	quiet := slog.New(slog.DiscardHandler)
 	pol := policy.New(w.Store)
 	rcpt := receipts.New(receipts.Options{Store: w.Store, Policy: pol, Jobs: w.Jobs, Mailer: &testworld.Mails{}, Vault: w.Vault,
