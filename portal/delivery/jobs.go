@@ -213,6 +213,13 @@ func (s *Service) send(ctx context.Context, job *rivertype.JobRow, part int64, m
 	return fmt.Errorf("sending notification: %w", err)
 }
 
+// refusedForGood: the relay refused the mail permanently, or it cannot be
+// sent at all; a retry would change nothing, so the job ends.
+func refusedForGood(err error) bool {
+	var perm *mailer.PermanentError
+	return errors.As(err, &perm) || errors.Is(err, mailer.ErrInvalidMessage)
+}
+
 type notifyHeldWorker struct {
 	river.WorkerDefaults[NotifyHeldArgs]
 	s *Service
@@ -237,8 +244,7 @@ func (w *notifyHeldWorker) Work(ctx context.Context, job *river.Job[NotifyHeldAr
 		return err
 	}
 	err = s.sendOnce(ctx, job.JobRow, msg.OrgID, m)
-	var perm *mailer.PermanentError
-	if errors.As(err, &perm) || errors.Is(err, mailer.ErrInvalidMessage) {
+	if refusedForGood(err) {
 		s.opt.Logger.Error("the sender's not-sent mail was refused", "message_id", msg.ID, "err", err)
 		return river.JobCancel(err)
 	}

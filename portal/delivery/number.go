@@ -178,8 +178,8 @@ func (w *notifyNumberWorker) Work(ctx context.Context, job *river.Job[NotifyNumb
 		return err
 	}
 	err = w.s.sendOnce(ctx, job.JobRow, job.Args.OrgID, m)
-	var perm *mailer.PermanentError
-	if errors.As(err, &perm) || errors.Is(err, mailer.ErrInvalidMessage) {
+	if refusedForGood(err) {
+		w.s.opt.Logger.Error("a sender's number-request mail was refused", "request", job.Args.RequestID, "err", err)
 		return river.JobCancel(err)
 	}
 	return err

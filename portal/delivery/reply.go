@@ -289,8 +289,7 @@ func (w *notifySenderWorker) Work(ctx context.Context, job *river.Job[NotifySend
 		return err
 	}
 	err = w.s.sendOnce(ctx, job.JobRow, job.Args.OrgID, m)
-	var perm *mailer.PermanentError
-	if errors.As(err, &perm) || errors.Is(err, mailer.ErrInvalidMessage) {
+	if refusedForGood(err) {
 		w.s.opt.Logger.Error("a sender's notification was refused", "recipient_id", job.Args.RecipientID,
 			"event", job.Args.Event, "err", err)
 		return river.JobCancel(err)
