@@ -34,7 +34,7 @@ func BenchmarkReadSeededStore(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	// The frame's request carries the 50 KB letter (BenchmarkVerifiedBody).
+	// The frame's request carries the 50 KB letter (BenchmarkRecipientBody50KB).
 	emptyURL, emptyC := verifiedReader(b)
 	seededURL, seededC := seededReader(b, n)
 	emptyURL, seededURL = emptyURL+"/body", seededURL+"/body"
