@@ -11,6 +11,7 @@ const (
 	MethodSMS        = "sms"
 	MethodAccessCode = "access_code"
 	MethodSignIn     = "signin" // the organisation's own users sign in
+	MethodMail       = "mail"   // a code mailed to the address itself (the secure channel's answers)
 	MethodNone       = "none"   // no data: the message is held
 )
 
