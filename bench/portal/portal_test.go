@@ -205,22 +205,36 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// onEachStore runs fn for a verified reader of the 50 KB message on
+// SQLite and, when SLUIS_TEST_POSTGRES names a server, on PostgreSQL: the
+// same read, so operators see what several instances on one database cost.
+func onEachStore(b *testing.B, fn func(b *testing.B, link string, c *http.Client)) {
+	b.Run("sqlite", func(b *testing.B) {
+		link, c := verifiedReaderIn(b, testworld.New(b, nil, ""), htmlMail())
+		fn(b, link, c)
+	})
+	if os.Getenv("SLUIS_TEST_POSTGRES") == "" {
+		return
+	}
+	b.Run("postgres", func(b *testing.B) {
+		link, c := verifiedReaderIn(b, testworld.OnPostgres(b), htmlMail())
+		fn(b, link, c)
+	})
+}
+
 // BenchmarkRecipientBody50KB is the frame's request: the 50 KB body.
 func BenchmarkRecipientBody50KB(b *testing.B) {
-	link, c := verifiedReader(b)
-	load(b, c, pageSize, link+"/body")
+	onEachStore(b, func(b *testing.B, link string, c *http.Client) { load(b, c, pageSize, link+"/body") })
 }
 
 // BenchmarkRecipientPage is the page around the frame.
 func BenchmarkRecipientPage(b *testing.B) {
-	link, c := verifiedReader(b)
-	load(b, c, 1<<10, link+"/read")
+	onEachStore(b, func(b *testing.B, link string, c *http.Client) { load(b, c, 1<<10, link+"/read") })
 }
 
 // BenchmarkRecipientRead50KB is a whole read: the page, then its body.
 func BenchmarkRecipientRead50KB(b *testing.B) {
-	link, c := verifiedReader(b)
-	load(b, c, pageSize, link+"/read", link+"/body")
+	onEachStore(b, func(b *testing.B, link string, c *http.Client) { load(b, c, pageSize, link+"/read", link+"/body") })
 }
 
 func BenchmarkEchoStatic50KB(b *testing.B) {

@@ -50,10 +50,26 @@ type World struct {
 // starts at a fixed time; baseURL "" means BaseURL.
 func New(t testing.TB, store *db.Store, baseURL string) *World {
 	t.Helper()
-	w := &World{Clock: dbtest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)), Jobs: &Jobs{}, Texts: &Texts{}}
+	clock := newClock()
 	if store == nil {
-		store = dbtest.SQLite(t, dbtest.Options{Now: w.Clock.Now})
+		store = dbtest.SQLite(t, dbtest.Options{Now: clock.Now})
 	}
+	return build(t, clock, store, baseURL)
+}
+
+// OnPostgres is New on a fresh schema of the PostgreSQL that
+// SLUIS_TEST_POSTGRES names, whose store shares the world's clock.
+func OnPostgres(t testing.TB) *World {
+	t.Helper()
+	clock := newClock()
+	return build(t, clock, dbtest.Postgres(t, dbtest.Options{Now: clock.Now}), "")
+}
+
+func newClock() *dbtest.Clock { return dbtest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)) }
+
+func build(t testing.TB, clock *dbtest.Clock, store *db.Store, baseURL string) *World {
+	t.Helper()
+	w := &World{Clock: clock, Jobs: &Jobs{}, Texts: &Texts{}}
 	if baseURL == "" {
 		baseURL = BaseURL
 	}
