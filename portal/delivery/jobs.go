@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
@@ -179,15 +178,12 @@ func relayUnreachable(err error) bool {
 // it, again now (it may have died before).
 func (s *Service) send(ctx context.Context, job *rivertype.JobRow, part int64, m *mailer.Message, rc db.Recipient) error {
 	var res mailer.Result
-	sentAt, before, err := s.records.SendPartOnce(ctx, rc.OrgID, job, part, func(ctx context.Context) (err error) {
+	n := &db.Notified{OrgID: rc.OrgID, RecipientID: rc.ID}
+	sentAt, before, err := s.records.SendNotificationOnce(ctx, rc.OrgID, job, part, func(ctx context.Context) (err error) {
 		res, err = s.opt.Mailer.Send(ctx, m)
+		n.Reply = res.Reply // for the proof of delivery
 		return err
-	}, func(ctx context.Context, tx *db.Tx, at time.Time) error {
-		if err := tx.MarkNotified(ctx, rc.OrgID, rc.ID, at); err != nil || res.Reply == "" {
-			return err
-		}
-		return tx.RecordRelayReply(ctx, rc.OrgID, rc.ID, res.Reply) // for the proof of delivery
-	})
+	}, n)
 	now := s.opt.Now().UTC()
 	var perm *mailer.PermanentError
 	switch {

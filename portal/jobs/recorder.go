@@ -29,11 +29,12 @@ type Recorder struct {
 }
 
 type recordReq struct {
-	j    db.SentJob
-	then func(ctx context.Context, tx *db.Tx, sentAt time.Time) error
-	at   time.Time
-	err  error
-	done chan struct{}
+	j      db.SentJob
+	then   func(ctx context.Context, tx *db.Tx, sentAt time.Time) error
+	notice *db.Notified // a notification's recipient, marked with the group's statements
+	at     time.Time
+	err    error
+	done   chan struct{}
 }
 
 // maxRecords bounds one group commit of records.
@@ -48,21 +49,43 @@ func NewRecorder(store *db.Store) *Recorder { return &Recorder{store: store} }
 // with SendOnce's retries.
 func (r *Recorder) SendPartOnce(ctx context.Context, orgID int64, job *rivertype.JobRow, part int64, send func(context.Context) error,
 	then func(ctx context.Context, tx *db.Tx, sentAt time.Time) error) (sentAt time.Time, before bool, err error) {
-	j := db.SentJob{OrgID: orgID, JobID: job.ID, Created: job.CreatedAt, Kind: job.Kind, Part: part}
-	at, found, err := sentBefore(ctx, r.store, j)
+	return r.sendPart(ctx, &recordReq{j: sentJob(orgID, job, part), then: then}, send)
+}
+
+// SendNotificationOnce is SendPartOnce for a notification: in the commit
+// that records the mail, the recipient n names is marked notified, with
+// the relay's reply that send leaves in n.Reply. The records and marks of
+// a whole group are written with a few statements, however many there are.
+func (r *Recorder) SendNotificationOnce(ctx context.Context, orgID int64, job *rivertype.JobRow, part int64, send func(context.Context) error,
+	n *db.Notified) (sentAt time.Time, before bool, err error) {
+	return r.sendPart(ctx, &recordReq{j: sentJob(orgID, job, part), notice: n}, send)
+}
+
+func sentJob(orgID int64, job *rivertype.JobRow, part int64) db.SentJob {
+	return db.SentJob{OrgID: orgID, JobID: job.ID, Created: job.CreatedAt, Kind: job.Kind, Part: part}
+}
+
+func (r *Recorder) sendPart(ctx context.Context, req *recordReq, send func(context.Context) error) (time.Time, bool, error) {
+	at, found, err := sentBefore(ctx, r.store, req.j)
 	if found || err != nil {
 		return at, found, err
 	}
 	if err := send(ctx); err != nil {
 		return time.Time{}, false, err
 	}
-	req := &recordReq{j: j, then: then, done: make(chan struct{})}
+	req.done = make(chan struct{})
 	r.add(req)
 	<-req.done
 	if req.err == nil {
 		return req.at, false, nil
 	}
-	at, err = record(context.WithoutCancel(ctx), r.store, j, then)
+	then := req.then
+	if n := req.notice; n != nil {
+		then = func(ctx context.Context, tx *db.Tx, at time.Time) error {
+			return tx.MarkAllNotified(ctx, at, []db.Notified{*n})
+		}
+	}
+	at, err = record(context.WithoutCancel(ctx), r.store, req.j, then)
 	return at, false, err
 }
 
@@ -91,25 +114,33 @@ func (r *Recorder) add(req *recordReq) {
 	}
 }
 
-// commit writes a batch's records and then's changes in one transaction
-// and tells each request the outcome.
+// commit writes a batch's records, its notifications' marks and then's
+// changes in one transaction, and tells each request the outcome.
 func (r *Recorder) commit(batch []*recordReq) {
 	ctx, cancel := context.WithTimeout(context.Background(), recordTimeout)
 	defer cancel()
 	err := r.store.InTx(ctx, func(tx *db.Tx) error {
+		js := make([]db.SentJob, len(batch))
+		for i, req := range batch {
+			js[i] = req.j
+		}
+		at, err := tx.RecordMailsSent(ctx, js)
+		if err != nil {
+			return err
+		}
+		var marks []db.Notified
 		for _, req := range batch {
-			at, err := tx.RecordMailSent(ctx, req.j)
-			if err != nil {
-				return err
-			}
 			req.at = at
-			if req.then != nil {
+			switch {
+			case req.notice != nil:
+				marks = append(marks, *req.notice)
+			case req.then != nil:
 				if err := req.then(ctx, tx, at); err != nil {
 					return err
 				}
 			}
 		}
-		return nil
+		return tx.MarkAllNotified(ctx, at, marks)
 	})
 	for _, req := range batch {
 		req.err = err
