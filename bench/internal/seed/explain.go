@@ -47,6 +47,8 @@ var hotQueries = []hotQuery{
 		func(s sample) []any { return []any{s.org, "x"} }},
 	{"read: recipient session (RecipientSession)", `SELECT * FROM recipient_sessions WHERE id_hash = ?`,
 		func(s sample) []any { return []any{"x"} }},
+	{"sweep: is a blob referenced (BlobReferenced, for every blob older than an hour)", `SELECT (SELECT COUNT(*) FROM messages WHERE text_blob = ? OR html_blob = ? OR safe_html_blob = ?) + (SELECT COUNT(*) FROM attachments WHERE blob_id = ?)`,
+		func(s sample) []any { return []any{"x", "x", "x", "x"} }},
 	{"read: attachments (Attachments)", `SELECT * FROM attachments WHERE org_id = ? AND message_id = ? ORDER BY position`,
 		func(s sample) []any { return []any{s.org, s.message} }},
 }
