@@ -17,9 +17,10 @@ import (
 // down is set, for the unit tests of the limits; the portal's page tests
 // mail the code through a real SMTP relay on loopback.
 type mailbox struct {
-	mu   sync.Mutex
-	down error
-	sent []*mailer.Message
+	mu     sync.Mutex
+	down   error
+	reject string // an address the relay refuses for good
+	sent   []*mailer.Message
 }
 
 func (m *mailbox) Send(_ context.Context, msg *mailer.Message) (mailer.Result, error) {
@@ -27,6 +28,9 @@ func (m *mailbox) Send(_ context.Context, msg *mailer.Message) (mailer.Result, e
 	defer m.mu.Unlock()
 	if m.down != nil {
 		return mailer.Result{}, m.down
+	}
+	if msg.To[0].Addr == m.reject {
+		return mailer.Result{}, &mailer.PermanentError{Stage: mailer.StageRcpt, Code: 550, Err: errors.New("550 5.1.1 no such mailbox")}
 	}
 	m.sent = append(m.sent, msg)
 	return mailer.Result{Reply: "250 ok"}, nil
@@ -153,15 +157,16 @@ func TestChannelCodeMail(t *testing.T) {
 	}
 }
 
-// TestChannelNoEnumeration: a user's address, a group's and an unknown
-// one get the same answer.
+// TestChannelNoEnumeration: a user's address, a group's, an unknown one
+// and one the relay refuses get the same answer.
 func TestChannelNoEnumeration(t *testing.T) {
 	f := newChannelFixture(t, ChannelLimits{})
+	f.box.reject = "geen-postbus@zkh.nl"
 	if _, err := f.store.CreateGroup(ctx, f.org.ID, "team@zkh.nl", "Team"); err != nil {
 		t.Fatal(err)
 	}
 	var first ChannelStatus
-	for i, addr := range []string{"arts@zkh.nl", "team@zkh.nl", "niemand@example.com"} {
+	for i, addr := range []string{"arts@zkh.nl", "team@zkh.nl", "niemand@example.com", "geen-postbus@zkh.nl"} {
 		_, st, err := f.svc.StartChannel(ctx, f.page, addr, "192.0.2.1", "nl")
 		st.Address = ""
 		if i == 0 {
@@ -170,6 +175,10 @@ func TestChannelNoEnumeration(t *testing.T) {
 		if err != nil || st != first {
 			t.Errorf("%s: %+v, %v; want %+v, nil", addr, st, err, first)
 		}
+	}
+	evs := f.audits(t, "channel.code")
+	if len(evs) != 4 || evs[0].Detail != "refused: the relay refused the address" || evs[0].Outcome != db.OutcomeFailed {
+		t.Errorf("the refused address's event: %+v", evs)
 	}
 }
 
