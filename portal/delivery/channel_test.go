@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"sluis/db"
+	"sluis/db/dbtest"
 	"sluis/portal/mailer"
 )
 
@@ -570,4 +571,47 @@ func TestChannelPurge(t *testing.T) {
 	if err := f.store.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM channel_challenges`).Scan(&challenges); err != nil || challenges != 0 {
 		t.Errorf("%d challenges left, %v", challenges, err)
 	}
+}
+
+// TestChannelJobOverRiver runs the real job queue and a real relay on a
+// loopback port, on both databases: a message written on the page has the
+// inbox's notify_channel job mail the admins once, and a rerun of the job
+// (a process killed before River recorded it) mails nobody again.
+func TestChannelJobOverRiver(t *testing.T) {
+	dbtest.Each(t, dbtest.Options{}, func(t *testing.T, s *db.Store) {
+		q := startQueue(t, s)
+		if _, err := s.CreateUser(ctx, db.NewUser{OrgID: q.org.ID, Email: "beheer@zkh.nl", Role: db.RoleAdmin}); err != nil {
+			t.Fatal(err)
+		}
+		page, err := q.svc.ChannelPage(ctx, "zkh.nl")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A challenge with a code the test knows, as StartChannel leaves it.
+		now := time.Now().UTC()
+		ch := db.ChannelChallenge{TokenHash: ChannelTokenHash("token"), OrgID: q.org.ID, Address: "burger@example.com",
+			Network: "192.0.2.0/24", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+		if err := s.CreateChannelChallenge(ctx, &ch); err != nil {
+			t.Fatal(err)
+		}
+		lim := DefaultChannelLimits
+		if _, err := s.ReserveChannelCode(ctx, db.ChannelCodeSend{OrgID: q.org.ID, ChallengeID: ch.ID, CodeHash: q.svc.hashChannelCode(ch.ID, "123456"),
+			Now: now, TTL: lim.CodeTTL, Cooldown: lim.Resend, PerAddress: 5, PerNetwork: 20, DailyCap: 500}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := q.svc.CheckChannelCode(ctx, page, "token", "123456", "192.0.2.1"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := q.svc.SubmitChannel(ctx, ChannelInput{Page: page, Token: "token", Subject: "Vraag", Text: "Beste,", IP: "192.0.2.1"}); err != nil {
+			t.Fatal(err)
+		}
+		job := q.finished(t, "notify_channel", 1)
+		if n := q.relay.count("beheer@zkh.nl"); n != 1 {
+			t.Fatalf("the admin got %d mails", n)
+		}
+		q.rerun(t, job)
+		if n := q.relay.total(); n != 1 {
+			t.Errorf("after a rerun the relay took %d mails", n)
+		}
+	})
 }
