@@ -172,13 +172,16 @@ func (s *Store) Attachments(ctx context.Context, orgID, messageID int64) ([]Atta
 }
 
 // BlobReferenced reports whether any message or attachment points at a
-// blob (replies included): the orphan sweeper deletes old blobs that nothing references.
+// blob (replies and the secure channel's messages included): the orphan sweeper deletes old blobs that nothing references.
 func (s *Store) BlobReferenced(ctx context.Context, blobID string) (bool, error) {
 	var n int
 	err := s.reader().queryRow(ctx, `SELECT (SELECT COUNT(*) FROM messages WHERE text_blob = ? OR html_blob = ? OR safe_html_blob = ?)
 		+ (SELECT COUNT(*) FROM attachments WHERE blob_id = ?)
 		+ (SELECT COUNT(*) FROM replies WHERE text_blob = ?)
-		+ (SELECT COUNT(*) FROM reply_attachments WHERE blob_id = ?)`, blobID, blobID, blobID, blobID, blobID, blobID).Scan(&n)
+		+ (SELECT COUNT(*) FROM reply_attachments WHERE blob_id = ?)
+		+ (SELECT COUNT(*) FROM channel_messages WHERE text_blob = ?)
+		+ (SELECT COUNT(*) FROM channel_attachments WHERE blob_id = ?)`,
+		blobID, blobID, blobID, blobID, blobID, blobID, blobID, blobID).Scan(&n)
 	return n > 0, mapError(err)
 }
 
