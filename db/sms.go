@@ -36,7 +36,7 @@ type CodeSend struct {
 type CodeReservation struct {
 	SendID   int64
 	Previous Challenge // the state before, restored by ReleaseCode
-	Day      string // the UTC day the text counted on; "" for a mailed code
+	Day      string    // the UTC day the text counted on; "" for a mailed code
 	CodeHash string
 }
 

@@ -70,8 +70,8 @@ type Notifier interface {
 
 // Options are the Service's dependencies and settings.
 type Options struct {
-	Store      *db.Store
-	SMS        sms.Sender
+	Store *db.Store
+	SMS   sms.Sender
 	// Mail delivers codes mailed to recipients of method mail (the relay
 	// or the dev outbox), from MailFrom; without it such codes fail to
 	// send (ErrSendFailed) and are logged.
