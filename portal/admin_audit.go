@@ -16,7 +16,7 @@ import (
 // auditKinds are the kinds the filter offers, every kind the log holds
 // (a value ending in "." is every kind under it).
 var auditKinds = []string{"policy.", "unit.", "user.", "signin", "signin.failed", "draft.release", "message.revoke",
-	"recipient.", "book.", "apikey.", "api.", "audit.export", "look.change", "proof.", "device.", "number."}
+	"recipient.", "book.", "apikey.", "api.", "audit.export", "look.change", "proof.", "device.", "number.", "channel."}
 
 // kindChoice is one entry of the kind filter.
 type kindChoice struct{ Value, Label string }
