@@ -11,7 +11,7 @@ func TestMailsRender(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := m.Kinds(), []string{"held", "notify", "sender"}; !slices.Equal(got, want) {
+	if got, want := m.Kinds(), []string{"channel", "held", "notify", "sender"}; !slices.Equal(got, want) {
 		t.Fatalf("kinds %v, want %v", got, want)
 	}
 	tr := func(key string) string { return "[" + key + "]" }

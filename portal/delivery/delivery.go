@@ -59,6 +59,9 @@ type Options struct {
 	// NumberLimits bound "this is not my number any more" (number.go);
 	// zero fields take DefaultNumberLimits'.
 	NumberLimits NumberLimits
+	// ChannelLimits bound the secure channel's public page (channel.go);
+	// zero fields take DefaultChannelLimits'.
+	ChannelLimits ChannelLimits
 }
 
 // Service submits, holds and releases messages.
@@ -68,6 +71,8 @@ type Service struct {
 	commits *committer
 	records *jobs.Recorder // notifications' sent records, group-committed
 	mail    *views.Mails
+	// channelKey keys the HMAC of the secure channel's mailed codes.
+	channelKey []byte
 }
 
 // New returns a Service.
@@ -91,7 +96,8 @@ func New(opt Options) *Service {
 	if err != nil {
 		panic("delivery: embedded mail templates: " + err.Error()) // a build defect, caught by every test
 	}
-	s := &Service{opt: opt, linkKey: opt.Keys.Derive("recipient link v1"), mail: mail, records: jobs.NewRecorder(opt.Store)}
+	s := &Service{opt: opt, linkKey: opt.Keys.Derive("recipient link v1"), mail: mail, records: jobs.NewRecorder(opt.Store),
+		channelKey: opt.Keys.Derive("channel code v1")}
 	s.commits = newCommitter(s)
 	return s
 }

@@ -62,6 +62,9 @@ func (s *Service) AddWorkers(w *river.Workers) error {
 	if err := river.AddWorkerSafely(w, &notifyNumberWorker{s: s}); err != nil {
 		return err
 	}
+	if err := river.AddWorkerSafely(w, &notifyChannelWorker{s: s}); err != nil {
+		return err
+	}
 	if err := s.addSenderWorkers(w); err != nil {
 		return err
 	}

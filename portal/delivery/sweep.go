@@ -97,10 +97,18 @@ type sweepProgress struct {
 var errSliceOver = errors.New("sweep slice over")
 
 // sweepBlobs checks the blobs after after, in id order, until stopAt (the
-// zero time: no limit). A fresh sweep (after is "") first removes the
-// remains of unfinished writes.
+// zero time: no limit). A fresh sweep (after is "") first purges the
+// secure channel's expired content and removes the remains of unfinished
+// writes.
 func (s *Service) sweepBlobs(ctx context.Context, after string, stopAt time.Time) (sweepProgress, error) {
 	p := sweepProgress{resume: after}
+	if after == "" {
+		// A fresh sweep first purges the secure channel's expired
+		// messages, so that their blobs, referenced no more, go in it.
+		if err := s.sweepChannel(ctx); err != nil {
+			return p, err
+		}
+	}
 	if s.opt.Blobs == nil {
 		p.done = true
 		return p, nil
