@@ -67,9 +67,10 @@ func (r *Relay) Mails(addr, kind string) []RelayedMail {
 	return out
 }
 
-// LastCode returns the six-digit code in the latest code mail to addr, or "".
-func (r *Relay) LastCode(addr string) string {
-	ms := r.Mails(addr, "code")
+// LastCode returns the six-digit code in the latest mail of kind ("code"
+// for a recipient's, "channel-code" for a writer's) to addr, or "".
+func (r *Relay) LastCode(addr, kind string) string {
+	ms := r.Mails(addr, kind)
 	if len(ms) == 0 {
 		return ""
 	}

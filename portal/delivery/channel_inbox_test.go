@@ -184,6 +184,14 @@ func TestInboxReadDownloadAndAnswer(t *testing.T) {
 			rs[0].DataSource != db.SourceChannel || rs[0].Phone != "" || rs[0].Problem != "" {
 			t.Fatalf("the answer's recipient: %+v %v", rs, err)
 		}
+		note, err := f.svc.recipientMail(ctx, stored, rs[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if low := strings.ToLower(note.Text); !strings.Contains(low, "code") || !strings.Contains(low, "e-mail") ||
+			strings.Contains(low, "sms") || strings.Contains(low, "text message") || strings.Contains(note.Text, "Ja, dat kan") {
+			t.Errorf("the notification does not say the code comes by e-mail (or tells too much):\n%s", note.Text)
+		}
 		if n := len(f.jobs.jobs) - jobs; n != 1 {
 			t.Fatalf("%d jobs for the answer, want its notification", n)
 		} else if _, ok := f.jobs.jobs[jobs].(NotifyMessageArgs); !ok {

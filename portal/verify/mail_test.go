@@ -44,7 +44,7 @@ func TestMailCodeComesThroughTheRelayAndOpensOnce(t *testing.T) {
 		if err != nil || !st.CodeLive || st.Method != db.MethodMail {
 			t.Fatalf("SendCode: %v, %+v", err, st)
 		}
-		code := relay.LastCode(mailAddr)
+		code := relay.LastCode(mailAddr, "code")
 		if !WellFormedCode(code) {
 			t.Fatalf("no code in the mail to %s", mailAddr)
 		}
@@ -112,7 +112,7 @@ func TestMailCodeRelayDownCostsNothing(t *testing.T) {
 		if _, err := up.SendCode(ctx, rc, "fr"); err != nil {
 			t.Fatalf("after the relay came back: %v", err)
 		}
-		if !WellFormedCode(relay.LastCode(mailAddr)) {
+		if !WellFormedCode(relay.LastCode(mailAddr, "code")) {
 			t.Fatal("no code mailed after the relay came back")
 		}
 	})
