@@ -56,7 +56,7 @@ func (ie *inboxEnv) written(t *testing.T, addr, subject, text string) db.Channel
 	}
 	m, err := d.SubmitChannel(ctx, delivery.ChannelInput{Page: page, Token: token, Name: "Jan Schrijver", Subject: subject, Text: text,
 		Files: []delivery.ReplyFile{{Name: "verwijsbrief.pdf", ContentType: "application/pdf", Body: strings.NewReader("%PDF-1.4 brief")}},
-		IP: "192.0.2.10"})
+		IP:    "192.0.2.10"})
 	if err != nil {
 		t.Fatal(err)
 	}
