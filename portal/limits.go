@@ -7,7 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// Request body limits. Every form is small; the two routes that carry
+// Request body limits. Every form is small; the routes that carry
 // files say so here, beside the one middleware that enforces it.
 const (
 	maxFormBody  = 1 << 20
@@ -15,7 +15,7 @@ const (
 )
 
 // bodyLimits are the routes whose bodies may exceed maxFormBody.
-var bodyLimits = map[string]int64{replyRoute: maxReplyBody, bookImportRoute: maxBookImport, lookRoute: maxLookBody}
+var bodyLimits = map[string]int64{replyRoute: maxReplyBody, channelWriteRoute: maxReplyBody, bookImportRoute: maxBookImport, lookRoute: maxLookBody}
 
 // limitBody refuses request bodies larger than the route takes: replies
 // carry files, every other form is small. A declared length over the

@@ -40,6 +40,10 @@ func (s *Server) routes() {
 	e.GET("/readyz", s.showReadiness)
 	e.GET("/metrics", s.showMetrics)
 
+	// Secure channel in: anyone writes to an organisation after proving
+	// their address with a mailed code (channel_pages.go).
+	s.channelRoutes(e)
+
 	// Recipient: one external recipient of one message, by the link's
 	// token (recipient_*.go). Verifying is public; reading needs the
 	// recipient session an SMS or access code starts.
@@ -97,6 +101,19 @@ func (s *Server) recipientRoutes(g *echo.Group) {
 	r.POST("/receipt", s.answerReceipt)
 	r.GET("/message.eml", s.downloadCopy) // the own copy and print view (recipient_copy.go)
 	r.GET("/print", s.showPrint)
+}
+
+func (s *Server) channelRoutes(e *echo.Echo) {
+	e.GET("/to/:domain", s.showChannel)
+	e.POST("/to/:domain/code", s.sendChannelCode)
+	e.POST("/to/:domain/resend", s.resendChannelCode)
+	e.POST("/to/:domain/check", s.checkChannelCode)
+	for _, p := range []string{"/code", "/resend", "/check"} {
+		e.GET("/to/:domain"+p, s.redirectChannel) // a language switch on a re-rendered form
+	}
+	e.GET(channelWriteRoute, s.showChannelWrite)
+	e.POST(channelWriteRoute, s.sendChannelMessage)
+	e.GET("/to/:domain/sent", s.showChannelSent)
 }
 
 func (s *Server) devRoutes(g *echo.Group) {
@@ -192,6 +209,8 @@ func (s *Server) adminRoutes(e *echo.Echo) {
 	post("/admin/api-keys/:id/revoke", s.revokeAPIKey)
 	get(lookRoute, s.showLook) // the organisation's look (admin_look.go)
 	post(lookRoute, s.saveLook)
+	get("/admin/channel", s.showChannelSettings) // the secure channel's page (admin_channel.go)
+	post("/admin/channel", s.saveChannelSettings)
 }
 
 func (s *Server) apiRoutes(g *echo.Group) {

@@ -104,6 +104,7 @@ type Server struct {
 	policy        *policy.Service
 	receipts      *receipts.Service
 	a11yContact   string
+	baseURL       string // the portal's public URL, without a final slash (the channel page's address)
 }
 
 // New builds the server: catalogues, assets and templates are loaded and
@@ -121,6 +122,7 @@ func New(opt Options) (*Server, error) {
 		verify: opt.Verify, delivery: opt.Delivery, auth: opt.Auth, policy: opt.Policy, receipts: opt.Receipts, publicMetrics: opt.PublicMetrics,
 		a11yContact:   opt.AccessibilityContact,
 		httpsBase:     base.Scheme == "https",
+		baseURL:       strings.TrimSuffix(opt.BaseURL, "/"),
 		secureCookies: base.Scheme == "https" || !isLoopbackHost(base.Hostname()),
 	}
 	if s.log == nil {
