@@ -204,6 +204,20 @@ func TestInboxReadDownloadAndAnswer(t *testing.T) {
 		if _, err := f.svc.AnswerInbox(ctx, InboxAnswer{User: admin, UID: cm.UID, Text: "Nog eens"}); !errors.Is(err, ErrChannelAnswered) {
 			t.Fatalf("a second answer: %v", err)
 		}
+		// The conversation goes on: the writer replies to the answer, and
+		// the answer to that reply is verified by the mailbox again.
+		r, err := f.svc.Reply(ctx, ReplyInput{Recipient: rs[0], Text: "Dank u, tot dinsdag."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := f.svc.Answer(ctx, AnswerInput{Sender: admin, ReplyUID: r.UID, Text: "Graag gedaan."})
+		if err != nil {
+			t.Fatalf("answering the writer's reply: %v", err)
+		}
+		if rs2, err := s.Recipients(ctx, f.org.ID, again.ID); err != nil || len(rs2) != 1 || rs2[0].Method != db.MethodMail ||
+			rs2[0].Address != "jan@example.org" {
+			t.Fatalf("the second answer's recipient: %+v %v", rs2, err)
+		}
 		for kind, want := range map[string]int{KindChannelRead: 2, KindChannelDownload: 1, KindChannelAnswer: 1} {
 			evs, err := s.AuditEvents(ctx, f.org.ID, db.AuditQuery{Kind: kind})
 			if err != nil || len(evs) != want {

@@ -10,6 +10,7 @@ import (
 	"sluis/db"
 	"sluis/internal/testworld"
 	"sluis/portal/mailer"
+	"sluis/portal/policy"
 )
 
 const mailAddr = "schrijver@example.org"
@@ -162,4 +163,36 @@ func closedPort(t *testing.T) int {
 		t.Fatal(err)
 	}
 	return port
+}
+
+// TestDeviceRemembersAMailRecipient: a device remembered after a mailed
+// code opens the next answer to the same address (also of method mail)
+// without a code, and not a message to that address verified by SMS.
+func TestDeviceRemembersAMailRecipient(t *testing.T) {
+	relay := testworld.StartRelay(t)
+	var pol *policy.Service
+	both := func(o *Options) { withRelay(relay)(o); withPolicy(&pol)(o) }
+	f := newFixture(t, nil, both)
+	first := f.mailRecipient(t, mailAddr)
+	if _, err := f.v.SendCode(ctx, first, "en"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.v.CheckCode(ctx, first, relay.LastCode(mailAddr, "code")); err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := f.v.RememberDevice(ctx, first, f.message(t, first), db.AuditEvent{Actor: "recipient:test"})
+	if err != nil || token == "" {
+		t.Fatalf("RememberDevice: %q %v", token, err)
+	}
+	second := f.mailRecipient(t, mailAddr)
+	if _, err := f.v.Device(ctx, second, f.message(t, second), token); err != nil {
+		t.Fatalf("the next answer to the address: %v", err)
+	}
+	bySMS := f.next(t, mailAddr) // the book has a number for the address
+	if bySMS.Method != db.MethodSMS {
+		t.Fatalf("method %q", bySMS.Method)
+	}
+	if _, err := f.v.Device(ctx, bySMS, f.message(t, bySMS), token); err == nil {
+		t.Fatal("a device proved by mail opened a message verified by SMS")
+	}
 }
