@@ -314,21 +314,31 @@ type ChannelCounts struct {
 // time from one address and from one network, after taking the
 // organisation's turn (lockOrg), so that the count holds until the insert.
 func (t *Tx) CountChannelMessages(ctx context.Context, orgID int64, address, network string, since time.Time) (ChannelCounts, error) {
-	var c ChannelCounts
 	if err := t.lockOrg(ctx, orgID); err != nil {
-		return c, err
+		return ChannelCounts{}, err
 	}
-	err := t.queryRow(ctx, `SELECT COUNT(*) FROM channel_messages WHERE org_id = ? AND address = ? AND created_at > ?`,
-		orgID, address, micros(since)).Scan(&c.Address)
+	return countChannelMessages(ctx, t.conn, orgID, address, network, since)
+}
+
+// ChannelMessageCounts is CountChannelMessages outside a transaction: the
+// early check before an upload, which takes no writer's turn.
+func (s *Store) ChannelMessageCounts(ctx context.Context, orgID int64, address, network string, since time.Time) (ChannelCounts, error) {
+	return countChannelMessages(ctx, s.reader(), orgID, address, network, since)
+}
+
+func countChannelMessages(ctx context.Context, c conn, orgID int64, address, network string, since time.Time) (ChannelCounts, error) {
+	var n ChannelCounts
+	err := c.queryRow(ctx, `SELECT COUNT(*) FROM channel_messages WHERE org_id = ? AND address = ? AND created_at > ?`,
+		orgID, address, micros(since)).Scan(&n.Address)
 	if err != nil {
-		return c, fmt.Errorf("counting an address's channel messages: %w", mapError(err))
+		return n, fmt.Errorf("counting an address's channel messages: %w", mapError(err))
 	}
-	err = t.queryRow(ctx, `SELECT COUNT(*) FROM channel_messages WHERE org_id = ? AND network = ? AND created_at > ?`,
-		orgID, network, micros(since)).Scan(&c.Network)
+	err = c.queryRow(ctx, `SELECT COUNT(*) FROM channel_messages WHERE org_id = ? AND network = ? AND created_at > ?`,
+		orgID, network, micros(since)).Scan(&n.Network)
 	if err != nil {
-		return c, fmt.Errorf("counting a network's channel messages: %w", mapError(err))
+		return n, fmt.Errorf("counting a network's channel messages: %w", mapError(err))
 	}
-	return c, nil
+	return n, nil
 }
 
 const channelMessageColumns = `id, uid, org_id, address, name, subject, text_blob, size, network, created_at, expires_at,

@@ -199,6 +199,10 @@ func TestChannelMessages(t *testing.T) {
 		if err != nil || c.Address != 2 || c.Network != 2 {
 			t.Errorf("counts %+v (%v), want 2 of the address and 2 of the network", c, err)
 		}
+		if c, err := s.ChannelMessageCounts(ctx, a.ID, "p@example.com", "192.0.2.0/24", now.Add(30*time.Second)); err != nil ||
+			c.Address != 1 || c.Network != 1 {
+			t.Errorf("counts outside a transaction %+v (%v), want 1 and 1 after the first", c, err)
+		}
 		got, err := s.ChannelMessageByUID(ctx, a.ID, "c1")
 		if err != nil || got.ID != m1.Message.ID || got.Address != "p@example.com" || string(got.Subject) != "sealed" || got.Name != nil {
 			t.Errorf("read back: %+v, %v", got, err)

@@ -350,3 +350,23 @@ func TestAdminChannelSettings(t *testing.T) {
 	}
 	_ = io.Discard
 }
+
+// TestChannelCookieSecureOverHTTPS: with an https base URL the writer's
+// cookie is Secure as well as HttpOnly, SameSite=Lax and on the page's path.
+func TestChannelCookieSecureOverHTTPS(t *testing.T) {
+	relay := startMailRelay(t)
+	w := testworld.New(t, nil, "")
+	e := newEnv(t, func(o *Options) {
+		o.BaseURL = "https://sluis.zkh.example"
+		worldSetup{mail: relay.sender("sluis@zkh.example"), baseURL: "https://sluis.zkh.example"}.options(t, w, o)
+	})
+	ck, token := e.csrf(t)
+	e.check(t, scenario{target: "/to/zkh.example", status: http.StatusOK, contains: []string{`id="address"`}})
+	rec := e.do(scenario{method: http.MethodPost, target: "/to/zkh.example/code", cookies: []*http.Cookie{ck},
+		form: url.Values{"csrf": {token}, "address": {"burger@example.com"}}})
+	c := cookie(rec, channelCookie)
+	if rec.Code != http.StatusSeeOther || c == nil || !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/to/zkh.example" {
+		t.Fatalf("%d, cookie %+v", rec.Code, c)
+	}
+	relay.waitFor(t, "burger@example.com", "channel-code", 10*time.Second)
+}

@@ -26,6 +26,7 @@ type config struct {
 	SMS            string
 	SMSWebhookURL  string
 	SMSDailyCap    int
+	ChannelCap     int // code mails of one organisation's secure channel per UTC day
 	SMSCountries   string
 	Twilio         struct{ AccountSID, AuthToken, From, MessagingServiceSID string }
 	InsecureAuth   bool
@@ -63,6 +64,7 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.SMS, "sms", "log", "SMS gateway: log, webhook or twilio")
 	fs.StringVar(&c.SMSWebhookURL, "sms-webhook-url", "", "URL the webhook SMS gateway POSTs to")
 	fs.IntVar(&c.SMSDailyCap, "sms-daily-cap", 1000, "texts an organisation may send per day (against SMS pumping)")
+	fs.IntVar(&c.ChannelCap, "channel-daily-cap", 500, "code mails one organisation's secure channel page (/to/<domain>) may send per day")
 	fs.StringVar(&c.SMSCountries, "sms-countries", "NL,BE,FR,DE,LU", "countries whose mobile numbers may receive texts")
 	fs.StringVar(&c.Twilio.AccountSID, "twilio-account-sid", "", "Twilio account SID (with --sms twilio)")
 	fs.StringVar(&c.Twilio.AuthToken, "twilio-auth-token", "", "Twilio auth token (prefer SLUIS_TWILIO_AUTH_TOKEN_FILE)")

@@ -86,7 +86,7 @@ func build(c *config, store *db.Store, blobs vault.BlobStore, log *slog.Logger) 
 	}
 	p.delivery = delivery.New(delivery.Options{Store: store, Vault: p.vault, Blobs: blobs, Keys: p.keys, Jobs: late,
 		Mailer: p.mail, MailFrom: mailFrom, Text: p.text, Logger: log, BaseURL: c.BaseURL, Policy: p.policy,
-		Receipts: p.receipts, ReplyBatch: c.ReplyBatch})
+		Receipts: p.receipts, ReplyBatch: c.ReplyBatch, ChannelLimits: delivery.ChannelLimits{CodesDaily: c.ChannelCap}})
 	if err := p.delivery.AddWorkers(workers); err != nil {
 		return nil, err
 	}

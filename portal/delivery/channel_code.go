@@ -139,7 +139,15 @@ func (s *Service) sendChannelCode(ctx context.Context, page ChannelPage, ch db.C
 	case err != nil:
 		return ChannelStatus{}, err
 	}
-	if err := s.mailChannelCode(ctx, page, ch.Address, code, lang); err != nil {
+	err = s.mailChannelCode(ctx, page, ch.Address, code, lang)
+	ev.Detail = "mailed"
+	if errors.Is(err, errAddressRefused) {
+		// Said like a mailed code: the writer must not learn from the
+		// relay whether an address has a mailbox. The code counts.
+		s.opt.Logger.Info("the relay refused a channel code's address", "org_id", ch.OrgID, "challenge", ch.ID, "err", err)
+		ev.Outcome, ev.Detail, err = db.OutcomeFailed, "refused: the relay refused the address", nil
+	}
+	if err != nil {
 		s.opt.Logger.Warn("the relay did not take a channel code", "org_id", ch.OrgID, "challenge", ch.ID, "err", err)
 		if rerr := s.opt.Store.ReleaseChannelCode(context.WithoutCancel(ctx), ch.OrgID, res); rerr != nil {
 			return ChannelStatus{}, errors.Join(err, rerr)
@@ -147,7 +155,6 @@ func (s *Service) sendChannelCode(ctx context.Context, page ChannelPage, ch db.C
 		ev.Outcome, ev.Detail = db.OutcomeFailed, "refused: the relay did not take it"
 		return s.channelRefused(ctx, ch, ev, ErrChannelSendFailed)
 	}
-	ev.Detail = "mailed"
 	if err := s.opt.Store.AppendAudit(ctx, ev); err != nil {
 		return ChannelStatus{}, err
 	}
@@ -172,7 +179,8 @@ func (s *Service) channelRefused(ctx context.Context, ch db.ChannelChallenge, ev
 }
 
 // mailChannelCode hands the code mail to the relay and waits for its
-// answer, as the SMS gateway's call does: the writer is told at once.
+// answer, as the SMS gateway's call does: the writer is told at once. A
+// refusal of the address itself is errAddressRefused.
 func (s *Service) mailChannelCode(ctx context.Context, page ChannelPage, to, code, lang string) error {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
@@ -189,11 +197,18 @@ func (s *Service) mailChannelCode(ctx context.Context, page ChannelPage, to, cod
 		Text:    text, HTML: html, Lang: lang,
 		Headers: map[string]string{"X-Sluis-Kind": "channel-code"},
 	})
-	if err == nil && len(res.Rejected) > 0 {
-		err = fmt.Errorf("the relay refused the address: %d %s", res.Rejected[0].Code, res.Rejected[0].Text)
+	var perm *mailer.PermanentError
+	switch {
+	case err == nil && len(res.Rejected) > 0:
+		return fmt.Errorf("%w: %d %s", errAddressRefused, res.Rejected[0].Code, res.Rejected[0].Text)
+	case errors.As(err, &perm) && perm.Stage == mailer.StageRcpt:
+		return fmt.Errorf("%w: %w", errAddressRefused, err)
 	}
 	return err
 }
+
+// errAddressRefused: the relay refused the code mail's recipient for good.
+var errAddressRefused = errors.New("the relay refused the address")
 
 // CheckChannelCode checks the code a writer typed. nil means the address
 // is proven: the challenge is the writer's session for Session. Otherwise

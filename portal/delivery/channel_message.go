@@ -144,10 +144,7 @@ func (s *Service) underChannelLimits(ctx context.Context, tx *db.Tx, orgID int64
 	if tx != nil {
 		c, err = tx.CountChannelMessages(ctx, orgID, address, network, since)
 	} else {
-		err = s.opt.Store.InTx(ctx, func(tx *db.Tx) (err error) {
-			c, err = tx.CountChannelMessages(ctx, orgID, address, network, since)
-			return err
-		})
+		c, err = s.opt.Store.ChannelMessageCounts(ctx, orgID, address, network, since)
 	}
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"sluis/db"
+	"sluis/db/dbtest"
 	"sluis/portal/mailer"
 )
 
@@ -17,9 +18,10 @@ import (
 // down is set, for the unit tests of the limits; the portal's page tests
 // mail the code through a real SMTP relay on loopback.
 type mailbox struct {
-	mu   sync.Mutex
-	down error
-	sent []*mailer.Message
+	mu     sync.Mutex
+	down   error
+	reject string // an address the relay refuses for good
+	sent   []*mailer.Message
 }
 
 func (m *mailbox) Send(_ context.Context, msg *mailer.Message) (mailer.Result, error) {
@@ -27,6 +29,9 @@ func (m *mailbox) Send(_ context.Context, msg *mailer.Message) (mailer.Result, e
 	defer m.mu.Unlock()
 	if m.down != nil {
 		return mailer.Result{}, m.down
+	}
+	if msg.To[0].Addr == m.reject {
+		return mailer.Result{}, &mailer.PermanentError{Stage: mailer.StageRcpt, Code: 550, Err: errors.New("550 5.1.1 no such mailbox")}
 	}
 	m.sent = append(m.sent, msg)
 	return mailer.Result{Reply: "250 ok"}, nil
@@ -153,15 +158,16 @@ func TestChannelCodeMail(t *testing.T) {
 	}
 }
 
-// TestChannelNoEnumeration: a user's address, a group's and an unknown
-// one get the same answer.
+// TestChannelNoEnumeration: a user's address, a group's, an unknown one
+// and one the relay refuses get the same answer.
 func TestChannelNoEnumeration(t *testing.T) {
 	f := newChannelFixture(t, ChannelLimits{})
+	f.box.reject = "geen-postbus@zkh.nl"
 	if _, err := f.store.CreateGroup(ctx, f.org.ID, "team@zkh.nl", "Team"); err != nil {
 		t.Fatal(err)
 	}
 	var first ChannelStatus
-	for i, addr := range []string{"arts@zkh.nl", "team@zkh.nl", "niemand@example.com"} {
+	for i, addr := range []string{"arts@zkh.nl", "team@zkh.nl", "niemand@example.com", "geen-postbus@zkh.nl"} {
 		_, st, err := f.svc.StartChannel(ctx, f.page, addr, "192.0.2.1", "nl")
 		st.Address = ""
 		if i == 0 {
@@ -170,6 +176,10 @@ func TestChannelNoEnumeration(t *testing.T) {
 		if err != nil || st != first {
 			t.Errorf("%s: %+v, %v; want %+v, nil", addr, st, err, first)
 		}
+	}
+	evs := f.audits(t, "channel.code")
+	if len(evs) != 4 || evs[0].Detail != "refused: the relay refused the address" || evs[0].Outcome != db.OutcomeFailed {
+		t.Errorf("the refused address's event: %+v", evs)
 	}
 }
 
@@ -561,4 +571,47 @@ func TestChannelPurge(t *testing.T) {
 	if err := f.store.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM channel_challenges`).Scan(&challenges); err != nil || challenges != 0 {
 		t.Errorf("%d challenges left, %v", challenges, err)
 	}
+}
+
+// TestChannelJobOverRiver runs the real job queue and a real relay on a
+// loopback port, on both databases: a message written on the page has the
+// inbox's notify_channel job mail the admins once, and a rerun of the job
+// (a process killed before River recorded it) mails nobody again.
+func TestChannelJobOverRiver(t *testing.T) {
+	dbtest.Each(t, dbtest.Options{}, func(t *testing.T, s *db.Store) {
+		q := startQueue(t, s)
+		if _, err := s.CreateUser(ctx, db.NewUser{OrgID: q.org.ID, Email: "beheer@zkh.nl", Role: db.RoleAdmin}); err != nil {
+			t.Fatal(err)
+		}
+		page, err := q.svc.ChannelPage(ctx, "zkh.nl")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A challenge with a code the test knows, as StartChannel leaves it.
+		now := time.Now().UTC()
+		ch := db.ChannelChallenge{TokenHash: ChannelTokenHash("token"), OrgID: q.org.ID, Address: "burger@example.com",
+			Network: "192.0.2.0/24", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+		if err := s.CreateChannelChallenge(ctx, &ch); err != nil {
+			t.Fatal(err)
+		}
+		lim := DefaultChannelLimits
+		if _, err := s.ReserveChannelCode(ctx, db.ChannelCodeSend{OrgID: q.org.ID, ChallengeID: ch.ID, CodeHash: q.svc.hashChannelCode(ch.ID, "123456"),
+			Now: now, TTL: lim.CodeTTL, Cooldown: lim.Resend, PerAddress: 5, PerNetwork: 20, DailyCap: 500}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := q.svc.CheckChannelCode(ctx, page, "token", "123456", "192.0.2.1"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := q.svc.SubmitChannel(ctx, ChannelInput{Page: page, Token: "token", Subject: "Vraag", Text: "Beste,", IP: "192.0.2.1"}); err != nil {
+			t.Fatal(err)
+		}
+		job := q.finished(t, "notify_channel", 1)
+		if n := q.relay.count("beheer@zkh.nl"); n != 1 {
+			t.Fatalf("the admin got %d mails", n)
+		}
+		q.rerun(t, job)
+		if n := q.relay.total(); n != 1 {
+			t.Errorf("after a rerun the relay took %d mails", n)
+		}
+	})
 }
