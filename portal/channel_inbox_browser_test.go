@@ -70,6 +70,28 @@ func TestBrowserSecureChannel(t *testing.T) {
 	}
 	w.run("answered", chromedp.Navigate(w.base+path), chromedp.WaitVisible(css("#answered")))
 	w.checkA11y("inbox answered")
+
+	// The page sweep (360 and 1280 px, nl/fr/en, overflow, raw keys,
+	// English words) over the inbox's states.
+	open := ie.written(t, "piet@example.org", "Tweede vraag", "Nog een vraag.")
+	sweepAll := func(pages []sweepPage) {
+		for _, p := range pages {
+			for _, lang := range []string{"nl", "fr", "en"} {
+				for _, width := range sweepWidths {
+					w.sweep(p, lang, width)
+				}
+			}
+		}
+	}
+	sweepAll([]sweepPage{
+		{name: "inbox list", who: "admin", path: "/inbox", wait: "#inbox"},
+		{name: "inbox message", who: "admin", path: "/inbox/" + open.UID, wait: "#answer"},
+		{name: "inbox answer with an error", who: "admin", path: "/inbox/" + open.UID, wait: "#answer-error", act: func(w *walk) {
+			w.run("empty answer", chromedp.Submit(css("#answer")), chromedp.WaitVisible(css("#answer-error")))
+		}},
+		{name: "inbox answered", who: "admin", path: path, wait: "#answered"},
+	})
+	w.run("viewport back", chromedp.EmulateViewport(390, 844))
 	w.signOut()
 
 	// The citizen reads the answer with a code by mail.
@@ -78,6 +100,8 @@ func TestBrowserSecureChannel(t *testing.T) {
 		t.Fatalf("the answer's recipient: %+v", to)
 	}
 	link := w.base + ie.w.Path(to[0])
+	sweepAll([]sweepPage{{name: "landing by mail", who: "anon", path: ie.w.Path(to[0]), wait: "#send"}})
+	w.run("viewport back", chromedp.EmulateViewport(390, 844))
 	w.run("answer landing", chromedp.Navigate(link+"?lang=en"), chromedp.WaitVisible(css("#send")))
 	if intro := w.text("main"); !strings.Contains(intro, "j●●●@example.org") {
 		t.Errorf("landing: %q", intro)
