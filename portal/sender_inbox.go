@@ -163,7 +163,7 @@ func inboxError(err error) error {
 // inInbox says whether the signed-in user is in the secure inbox, for the
 // menu; a failure hides the link (and is logged), the pages still decide.
 func (s *Server) inInbox(c echo.Context, u *db.User) bool {
-	if u == nil {
+	if u == nil || s.delivery == nil {
 		return false
 	}
 	ok, err := s.delivery.InInbox(c.Request().Context(), *u)
