@@ -15,7 +15,10 @@ const (
 	RefusedDaily    = "daily"    // the organisation reached its daily cap
 )
 
-// CodeSend is a new SMS code to record and the limits it must respect.
+// CodeSend is a new code to record and the limits it must respect: an SMS
+// code, or a code mailed to the recipient's own address (method 'mail'),
+// which counts against every limit but the organisation's daily text cap
+// (DailyCap 0). sms_sends keeps one row per code of either kind.
 type CodeSend struct {
 	OrgID, RecipientID int64
 	CodeHash           string
@@ -23,7 +26,7 @@ type CodeSend struct {
 	TTL                time.Duration // how long the code is valid
 	Cooldown           time.Duration // least time between two codes
 	PerHour            int           // most codes to one recipient in any hour
-	DailyCap           int           // most texts of the organisation per UTC day
+	DailyCap           int           // most texts of the organisation per UTC day; 0: not a text, not counted
 	MaxFailures        int           // failures that mean locked
 }
 
@@ -33,7 +36,7 @@ type CodeSend struct {
 type CodeReservation struct {
 	SendID   int64
 	Previous Challenge // the state before, restored by ReleaseCode
-	Day      string
+	Day      string    // the UTC day the text counted on; "" for a mailed code
 	CodeHash string
 }
 
@@ -50,7 +53,10 @@ func (r *SendRefusal) Error() string { return "text refused: " + r.Reason }
 // daily cap, all in one transaction: concurrent requests on several
 // instances cannot together pass a limit. A refusal is a *SendRefusal.
 func (s *Store) ReserveCode(ctx context.Context, cs CodeSend) (CodeReservation, error) {
-	res := CodeReservation{Day: cs.Now.UTC().Format(time.DateOnly), CodeHash: cs.CodeHash}
+	res := CodeReservation{CodeHash: cs.CodeHash}
+	if cs.DailyCap > 0 {
+		res.Day = cs.Now.UTC().Format(time.DateOnly)
+	}
 	err := s.InTx(ctx, func(tx *Tx) error {
 		if err := ensureChallenge(ctx, tx.conn, cs.OrgID, cs.RecipientID); err != nil {
 			return err
@@ -108,8 +114,12 @@ func (t *Tx) checkHourly(ctx context.Context, cs CodeSend) error {
 	return nil
 }
 
-// countDaily raises the organisation's counter for day if it is under the cap.
+// countDaily raises the organisation's counter for day if it is under the
+// cap; a mailed code (no day) is not counted.
 func (t *Tx) countDaily(ctx context.Context, cs CodeSend, day string) error {
+	if day == "" {
+		return nil
+	}
 	if _, err := t.exec(ctx, `INSERT INTO sms_daily (org_id, day, sent) VALUES (?, ?, 0) ON CONFLICT (org_id, day) DO NOTHING`,
 		cs.OrgID, day); err != nil {
 		return fmt.Errorf("counting texts: %w", err)

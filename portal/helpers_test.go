@@ -111,6 +111,7 @@ func (ws worldSetup) options(t testing.TB, w *testworld.World, o *Options) {
 	w.Delivery = delivery.New(dopt)
 	t.Cleanup(w.Delivery.Close)
 	v, err := verify.New(verify.Options{Store: w.Store, SMS: ws.texts, CodeKey: w.CodeKey(), Notifier: w.Delivery, Text: w.Text,
+		Mail: ws.mail, MailFrom: "sluis@zkh.example",
 		Now: w.Clock.Now, Logger: quiet, Policy: pol})
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package portal
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -21,6 +22,7 @@ type landingView struct {
 	Date    string
 	Method  string
 	Phone   string // masked
+	Address string // masked, for method mail: "j●●●@example.com"
 	Hint    string
 	Status  verify.Status
 	SentAt  string // when the live code was sent, hh:mm
@@ -72,8 +74,12 @@ func (s *Server) renderLanding(c echo.Context, r *recipientCtx, st verify.Status
 		if r.rc.Method == db.MethodAccessCode && field == "code" {
 			field = "access_code"
 		}
+		key := e.key
+		if r.rc.Method == db.MethodMail && cause == verify.ErrSendFailed {
+			key = "recipient.error.send_failed_mail"
+		}
 		status = e.status
-		v.Error = &fieldError{Field: field, Text: s.i18n.T(v.Lang, e.key, map[string]any{"Wait": v.Wait, "Time": clock(st.Until)})}
+		v.Error = &fieldError{Field: field, Text: s.i18n.T(v.Lang, key, map[string]any{"Wait": v.Wait, "Time": clock(st.Until)})}
 	}
 	return c.Render(status, "recipient_verify", v)
 }
@@ -107,6 +113,9 @@ func (s *Server) landing(c echo.Context, r *recipientCtx, st verify.Status) (lan
 	v.Date = dateTime(r.msg.CreatedAt, v.Lang)
 	if r.rc.Phone != "" {
 		v.Phone = phone.Mask(r.rc.Phone)
+	}
+	if r.rc.Method == db.MethodMail {
+		v.Address = verify.MaskAddress(r.rc.Address)
 	}
 	if st.CodeLive {
 		v.SentAt = clock(st.CodeSentAt)
@@ -165,20 +174,20 @@ func readAccessForm(c echo.Context) (codeForm, error) {
 
 // verifiable is the recipient of a verification POST, or nil after an
 // answer was written (closed, already verified, or another method).
-func (s *Server) verifiable(c echo.Context, method string) (*recipientCtx, error) {
+func (s *Server) verifiable(c echo.Context, methods ...string) (*recipientCtx, error) {
 	r := recipientOf(c)
 	if r.closed(s) || r.session {
 		return nil, s.showLanding(c)
 	}
-	if r.rc.Method != method {
+	if !slices.Contains(methods, r.rc.Method) {
 		return nil, s.showGone(c)
 	}
 	return r, nil
 }
 
-// sendCode texts a new code and shows the page with the code field.
+// sendCode texts (or mails, for method mail) a new code and shows the page with the code field.
 func (s *Server) sendCode(c echo.Context) error {
-	r, err := s.verifiable(c, db.MethodSMS)
+	r, err := s.verifiable(c, db.MethodSMS, db.MethodMail)
 	if r == nil {
 		return err
 	}
@@ -189,9 +198,9 @@ func (s *Server) sendCode(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, r.base()+"#code")
 }
 
-// checkCode checks an SMS code and, when right, starts the session.
+// checkCode checks an SMS or mailed code and, when right, starts the session.
 func (s *Server) checkCode(c echo.Context) error {
-	r, err := s.verifiable(c, db.MethodSMS)
+	r, err := s.verifiable(c, db.MethodSMS, db.MethodMail)
 	if r == nil {
 		return err
 	}

@@ -105,6 +105,9 @@ func (s *Server) base(c echo.Context, titleKey string) baseView {
 	}
 	v.CSRF, _ = c.Get(keyCSRF).(string)
 	v.Nonce, _ = c.Get(keyNonce).(string)
+	if v.User != nil {
+		v.User.Inbox = s.inInbox(c, currentUser(c))
+	}
 	return v
 }
 
@@ -112,6 +115,7 @@ func (s *Server) base(c echo.Context, titleKey string) baseView {
 // what they must not (the password hash).
 type userView struct {
 	Email, DisplayName, Role string
+	Inbox                    bool // in the organisation's secure inbox: the menu links to /inbox
 }
 
 func newUserView(u *db.User) *userView {

@@ -145,6 +145,10 @@ func (s *Server) userRoutes(e *echo.Echo) {
 	get("/replies/:uid", s.showSenderReply)
 	get("/replies/:uid/files/:n", s.downloadReplyFile)
 	post("/replies/:uid/answer", s.answerReply)
+	get("/inbox", s.listInbox) // the secure inbox (sender_inbox.go)
+	get("/inbox/:uid", s.showInboxMessage)
+	get("/inbox/:uid/files/:n", s.downloadInboxFile)
+	post("/inbox/:uid/answer", s.answerInboxMessage)
 	get("/requests/:uid", s.showNumberRequest)    // sender_number.go
 	post("/requests/:uid", s.answerNumberRequest) // sender_number.go
 	get("/contacts", s.listContacts)

@@ -54,7 +54,7 @@ func parse(t *testing.T) *Pages {
 func TestEveryPageRenders(t *testing.T) {
 	p := parse(t)
 	want := []string{"about", "accessibility", "account", "account_recovery", "account_totp", "admin_audit", "admin_audit_event", "admin_channel", "admin_look", "admin_policy", "admin_recipients", "admin_units", "admin_users",
-		"book_api_keys", "book_entry", "book_flags", "book_import", "book_list", "channel_code", "channel_sent", "channel_start", "channel_write", "error", "outbox", "outbox_message",
+		"book_api_keys", "book_entry", "book_flags", "book_import", "book_list", "channel_code", "channel_sent", "channel_start", "channel_write", "error", "inbox", "inbox_message", "outbox", "outbox_message",
 		"recipient_closed", "recipient_gone", "recipient_message", "recipient_print", "recipient_reply", "recipient_verify",
 		"sender_contact", "sender_contacts", "sender_draft", "sender_message", "sender_messages", "sender_number", "sender_proof", "sender_reply", "sender_revoke_confirm",
 		"signin", "signin_code"}
@@ -69,7 +69,7 @@ func TestEveryPageRenders(t *testing.T) {
 	}{ID: "x1", Subject: "<s>"})
 	for _, name := range p.Names() {
 		if strings.HasPrefix(name, "recipient_") || strings.HasPrefix(name, "sender_") || strings.HasPrefix(name, "account") ||
-			strings.HasPrefix(name, "admin_") || strings.HasPrefix(name, "book_") || strings.HasPrefix(name, "channel_") ||
+			strings.HasPrefix(name, "admin_") || strings.HasPrefix(name, "book_") || strings.HasPrefix(name, "channel_") || strings.HasPrefix(name, "inbox") ||
 			name == "signin_code" || name == "accessibility" || name == "outbox_message" {
 			continue // rendered with their own view models by portal's recipient, sender and channel tests
 		}

@@ -167,8 +167,12 @@ func buildVerify(c *config, p *parts, log *slog.Logger) (*verify.Service, error)
 	if c.SMSDailyCap < 1 {
 		return nil, fmt.Errorf("--sms-daily-cap must be at least 1")
 	}
+	mailFrom, err := c.mailFrom()
+	if err != nil {
+		return nil, err
+	}
 	return verify.New(verify.Options{Store: p.store, SMS: p.sms, CodeKey: p.keys.Derive("sms code v1"), Notifier: p.delivery,
-		Text: p.text, Logger: log, DailyCap: c.SMSDailyCap, Countries: countries, Policy: p.policy})
+		Mail: p.mail, MailFrom: mailFrom, Text: p.text, Logger: log, DailyCap: c.SMSDailyCap, Countries: countries, Policy: p.policy})
 }
 
 // newSMSSender is the gateway --sms names; the log gateway keeps its texts

@@ -84,7 +84,7 @@ func (s *Service) answered(ctx context.Context, sender db.User, replyUID string)
 	if err != nil {
 		return db.Message{}, db.Recipient{}, err
 	}
-	usable := rc.Problem == "" && (rc.Method == db.MethodSignIn ||
+	usable := rc.Problem == "" && (rc.Method == db.MethodSignIn || rc.Method == db.MethodMail ||
 		(rc.Method == db.MethodSMS && rc.Phone != "") || (rc.Method == db.MethodAccessCode && rc.AccessCodeHash != ""))
 	if !usable {
 		return db.Message{}, db.Recipient{}, ErrAnswerClosed

@@ -25,6 +25,7 @@ type commitReq struct {
 	ctx  context.Context
 	nm   *db.NewMessage
 	done chan error
+	also func(ctx context.Context, tx *db.Tx) error // nil, or more to change with the message
 }
 
 // committer gathers submissions and commits them in batches.
@@ -44,7 +45,15 @@ func (c *committer) close() { close(c.reqs) }
 
 // commit queues nm and waits until it is committed or has failed.
 func (c *committer) commit(ctx context.Context, nm *db.NewMessage) error {
-	req := commitReq{ctx: ctx, nm: nm, done: make(chan error, 1)}
+	return c.commitWith(ctx, nm, nil)
+}
+
+// commitWith is commit with also run in the same transaction after nm is
+// inserted (nm's ids are set), so that a change that belongs to the
+// message (an answered channel message and its audit event) commits with
+// it or not at all. An error of also fails this message alone.
+func (c *committer) commitWith(ctx context.Context, nm *db.NewMessage, also func(context.Context, *db.Tx) error) error {
+	req := commitReq{ctx: ctx, nm: nm, also: also, done: make(chan error, 1)}
 	select {
 	case c.reqs <- req:
 	case <-ctx.Done():
@@ -89,6 +98,11 @@ func (c *committer) run(batch []commitReq) {
 			if err := tx.InsertMessage(r.ctx, r.nm); err != nil {
 				return err
 			}
+			if r.also != nil {
+				if err := r.also(r.ctx, tx); err != nil {
+					return err
+				}
+			}
 			jobs = append(jobs, jobsFor(r.nm)...)
 		}
 		return c.s.enqueue(context.Background(), tx, jobs)
@@ -101,7 +115,7 @@ func (c *committer) run(batch []commitReq) {
 	}
 	for _, r := range live { // one failed: find out which, one at a time
 		resetIDs(r.nm)
-		r.done <- c.s.opt.Store.InTx(r.ctx, func(tx *db.Tx) error { return c.s.insert(r.ctx, tx, r.nm) })
+		r.done <- c.s.opt.Store.InTx(r.ctx, func(tx *db.Tx) error { return c.s.insert(r.ctx, tx, r.nm, r.also) })
 	}
 }
 
@@ -116,10 +130,15 @@ func resetIDs(nm *db.NewMessage) {
 	}
 }
 
-// insert adds one message and its jobs to tx.
-func (s *Service) insert(ctx context.Context, tx *db.Tx, nm *db.NewMessage) error {
+// insert adds one message, what also changes with it, and its jobs to tx.
+func (s *Service) insert(ctx context.Context, tx *db.Tx, nm *db.NewMessage, also func(context.Context, *db.Tx) error) error {
 	if err := tx.InsertMessage(ctx, nm); err != nil {
 		return err
+	}
+	if also != nil {
+		if err := also(ctx, tx); err != nil {
+			return err
+		}
 	}
 	return s.enqueue(ctx, tx, jobsFor(nm))
 }

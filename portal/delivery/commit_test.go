@@ -29,7 +29,7 @@ func TestGroupCommitIsolatesAFailure(t *testing.T) {
 	}
 	good1, bad, good2 := build(), build(), build()
 	bad.Message.UID = good1.Message.UID // a unique-key clash
-	reqs := []commitReq{{ctx, good1, make(chan error, 1)}, {ctx, bad, make(chan error, 1)}, {ctx, good2, make(chan error, 1)}}
+	reqs := []commitReq{{ctx: ctx, nm: good1, done: make(chan error, 1)}, {ctx: ctx, nm: bad, done: make(chan error, 1)}, {ctx: ctx, nm: good2, done: make(chan error, 1)}}
 	f.svc.commits.run(reqs)
 	if err := <-reqs[0].done; err != nil {
 		t.Errorf("first: %v", err)

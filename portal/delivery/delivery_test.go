@@ -46,7 +46,12 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	s := dbtest.SQLite(t, dbtest.Options{})
+	return newFixtureOn(t, dbtest.SQLite(t, dbtest.Options{}))
+}
+
+// newFixtureOn is newFixture on a given store (dbtest.Each's).
+func newFixtureOn(t *testing.T, s *db.Store) *fixture {
+	t.Helper()
 	data := t.TempDir()
 	keys, err := vault.LoadOrCreateKey(data, "")
 	if err != nil {

@@ -51,18 +51,25 @@ func WellFormedCode(code string) bool {
 	return true
 }
 
-// SendCode texts a new code to the recipient's number, in lang, if the
-// limits allow; the new code replaces any earlier one. A refusal comes
-// back as ErrLocked, ErrTooSoon, ErrHourlyLimit, ErrDailyCap or
-// ErrCountry, a gateway failure as ErrSendFailed (which costs nothing),
-// each with the Status to show.
+// SendCode sends a new code, in lang, if the limits allow: by text to the
+// recipient's number (method sms) or by mail to their own address (method
+// mail); the new code replaces any earlier one. A refusal comes back as
+// ErrLocked, ErrTooSoon, ErrHourlyLimit, ErrDailyCap or ErrCountry, a
+// gateway or relay failure as ErrSendFailed (which costs nothing), each
+// with the Status to show.
 func (s *Service) SendCode(ctx context.Context, rc db.Recipient, lang string) (Status, error) {
-	if rc.Method != db.MethodSMS || rc.Phone == "" {
+	var deliver func(code string, sendID int64) error
+	switch {
+	case rc.Method == db.MethodMail:
+		deliver = func(code string, _ int64) error { return s.mailCode(ctx, rc, lang, code) }
+	case rc.Method != db.MethodSMS || rc.Phone == "":
 		return Status{}, ErrWrongMethod
-	}
-	if region := phone.Region(rc.Phone); !s.countries[region] {
-		s.opt.Logger.Warn("text refused: destination country not allowed", "recipient_id", rc.ID, "region", region)
-		return s.statusWith(ctx, rc, ErrCountry)
+	default:
+		if region := phone.Region(rc.Phone); !s.countries[region] {
+			s.opt.Logger.Warn("text refused: destination country not allowed", "recipient_id", rc.ID, "region", region)
+			return s.statusWith(ctx, rc, ErrCountry)
+		}
+		deliver = func(code string, sendID int64) error { return s.text(ctx, rc, lang, code, sendID) }
 	}
 	code, err := newCode()
 	if err != nil {
@@ -72,7 +79,7 @@ func (s *Service) SendCode(ctx context.Context, rc db.Recipient, lang string) (S
 	if err != nil {
 		return s.statusWith(ctx, rc, err)
 	}
-	if err := s.text(ctx, rc, lang, code, res.SendID); err != nil {
+	if err := deliver(code, res.SendID); err != nil {
 		if rerr := s.opt.Store.ReleaseCode(context.WithoutCancel(ctx), rc.OrgID, rc.ID, res); rerr != nil {
 			return Status{}, errors.Join(err, rerr)
 		}
@@ -81,11 +88,19 @@ func (s *Service) SendCode(ctx context.Context, rc db.Recipient, lang string) (S
 	return s.Status(ctx, rc)
 }
 
+// codeMethod reports whether a method proves the recipient with a sent
+// code (by text or by mail).
+func codeMethod(method string) bool { return method == db.MethodSMS || method == db.MethodMail }
+
 // reserve records the code's hash under the limits, mapping a refusal to
 // this package's errors.
 func (s *Service) reserve(ctx context.Context, rc db.Recipient, code string) (db.CodeReservation, error) {
+	daily := s.opt.DailyCap
+	if rc.Method == db.MethodMail {
+		daily = 0 // a mailed code costs the organisation no text
+	}
 	res, err := s.opt.Store.ReserveCode(ctx, db.CodeSend{OrgID: rc.OrgID, RecipientID: rc.ID, CodeHash: s.hashCode(rc.ID, code),
-		Now: s.now(), TTL: s.lim.CodeTTL, Cooldown: s.lim.Resend, PerHour: s.lim.PerHour, DailyCap: s.opt.DailyCap,
+		Now: s.now(), TTL: s.lim.CodeTTL, Cooldown: s.lim.Resend, PerHour: s.lim.PerHour, DailyCap: daily,
 		MaxFailures: s.lim.LockAfter})
 	var refusal *db.SendRefusal
 	if !errors.As(err, &refusal) {
@@ -118,12 +133,12 @@ func (s *Service) text(ctx context.Context, rc db.Recipient, lang, code string, 
 	return nil
 }
 
-// CheckCode checks an SMS code. nil means the recipient proved who they
+// CheckCode checks an SMS or mailed code. nil means the recipient proved who they
 // are (start a session). Otherwise the error is ErrMalformedCode (nothing
 // counted), ErrWrongCode, ErrNoCode, ErrLocked or ErrWrongMethod, with the
 // Status to show.
 func (s *Service) CheckCode(ctx context.Context, rc db.Recipient, code string) (Status, error) {
-	if rc.Method != db.MethodSMS {
+	if !codeMethod(rc.Method) {
 		return Status{}, ErrWrongMethod
 	}
 	if !WellFormedCode(code) {

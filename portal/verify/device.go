@@ -57,7 +57,13 @@ func (s *Service) RememberDays(ctx context.Context, msg db.Message) (int, error)
 // proof binds a device to the verification data of a recipient.
 func (s *Service) proof(rc db.Recipient) string {
 	m := hmac.New(sha256.New, s.opt.CodeKey)
-	m.Write([]byte("remembered device v1\x00" + rc.Method + "\x00" + rc.Phone + "\x00" + rc.AccessCodeHash))
+	data := "remembered device v1\x00" + rc.Method + "\x00" + rc.Phone + "\x00" + rc.AccessCodeHash
+	if rc.Method == db.MethodMail {
+		// A mailed code proved the mailbox itself: bind the address too
+		// (the other methods keep their proofs as they were).
+		data += "\x00" + strings.ToLower(rc.Address)
+	}
+	m.Write([]byte(data))
 	return hex.EncodeToString(m.Sum(nil))
 }
 

@@ -1,5 +1,6 @@
 // Package verify owns how an external recipient proves who they are before
-// reading a message: SMS codes, access codes, the limits on both, the
+// reading a message: SMS codes, codes mailed to the recipient's own address
+// (method mail, mail.go), access codes, the limits on them, the
 // lockout, and the recipient sessions a successful check starts. It knows
 // nothing of HTTP; portal calls it, and the state lives in the database
 // (db), so that several instances on one PostgreSQL share every count.
@@ -30,7 +31,9 @@
 //     at most once a minute and a few times an hour per recipient, a daily
 //     cap per organisation, and an allowlist of destination countries.
 //   - A gateway failure costs the person nothing: the code is withdrawn and
-//     no limit counts it.
+//     no limit counts it. The same holds for a relay that does not take a
+//     mailed code; mailed codes keep every limit of an SMS code but the
+//     daily text cap, which only caps what texts cost.
 //   - Sessions: a 256-bit random token in a cookie, stored hashed, with an
 //     idle and an absolute expiry, bound to one recipient of one message;
 //     it opens nothing else.

@@ -40,10 +40,10 @@ func (s *Service) status(ctx context.Context, rc db.Recipient, ch db.Challenge) 
 	switch {
 	case st.CodeLive:
 		st.AttemptsLeft = min(st.AttemptsLeft, s.lim.CodeAttempts-ch.CodeFailures)
-	case rc.Method == db.MethodSMS:
+	case codeMethod(rc.Method):
 		st.AttemptsLeft = 0 // nothing to enter until a new code is sent
 	}
-	if rc.Method != db.MethodSMS || st.Locked {
+	if !codeMethod(rc.Method) || st.Locked {
 		return st, nil
 	}
 	next := ch.CodeSentAt.Add(s.lim.Resend)

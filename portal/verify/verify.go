@@ -13,6 +13,7 @@ import (
 
 	"sluis/db"
 	"sluis/portal/i18n"
+	"sluis/portal/mailer"
 	"sluis/portal/policy"
 	"sluis/portal/sms"
 )
@@ -28,7 +29,7 @@ var (
 	ErrHourlyLimit   = errors.New("verify: too many codes this hour")
 	ErrDailyCap      = errors.New("verify: the organisation's daily text cap is reached")
 	ErrCountry       = errors.New("verify: texts to this country are not allowed")
-	ErrSendFailed    = errors.New("verify: the text could not be sent")
+	ErrSendFailed    = errors.New("verify: the code could not be sent (text or mail)")
 	ErrBusy          = errors.New("verify: too many checks at once")
 	ErrAlreadyAsked  = errors.New("verify: the sender was told recently")
 	ErrNoSession     = errors.New("verify: no valid session")
@@ -69,8 +70,13 @@ type Notifier interface {
 
 // Options are the Service's dependencies and settings.
 type Options struct {
-	Store      *db.Store
-	SMS        sms.Sender
+	Store *db.Store
+	SMS   sms.Sender
+	// Mail delivers codes mailed to recipients of method mail (the relay
+	// or the dev outbox), from MailFrom; without it such codes fail to
+	// send (ErrSendFailed) and are logged.
+	Mail       mailer.Sender
+	MailFrom   string
 	CodeKey    []byte // HMAC key for SMS codes, derived from the master key
 	Notifier   Notifier
 	Text       *i18n.Bundle
