@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -24,10 +25,22 @@ type Options struct {
 	Now func() time.Time
 }
 
-// SQLite returns a migrated SQLite store in t.TempDir().
+// SQLite returns a migrated SQLite store in t.TempDir(). The schema is
+// migrated once per test binary into a template whose bytes each store
+// starts from; the store's own Migrate then finds nothing to do. Under the
+// race detector migrating a fresh file costs about 1.5 s (65 ms without),
+// and the suite opens hundreds of stores.
 func SQLite(t testing.TB, opt Options) *db.Store {
 	t.Helper()
-	s, err := db.Open(context.Background(), filepath.Join(t.TempDir(), "sluis.db"), db.Options{Now: opt.Now})
+	path := filepath.Join(t.TempDir(), "sluis.db")
+	tmpl, err := sqliteTemplate()
+	if err != nil {
+		t.Fatalf("migrating the template SQLite database: %v", err)
+	}
+	if err := os.WriteFile(path, tmpl, 0o600); err != nil {
+		t.Fatalf("copying the template SQLite database: %v", err)
+	}
+	s, err := db.Open(context.Background(), path, db.Options{Now: opt.Now})
 	if err != nil {
 		t.Fatalf("opening SQLite: %v", err)
 	}
@@ -36,6 +49,42 @@ func SQLite(t testing.TB, opt Options) *db.Store {
 		t.Fatalf("migrating SQLite: %v", err)
 	}
 	return s
+}
+
+var template struct {
+	once  sync.Once
+	bytes []byte
+	err   error
+}
+
+// sqliteTemplate is a freshly migrated database file's bytes, made once:
+// migrated in a folder of its own, closed (which folds the write-ahead log
+// into the file), read, and the folder removed.
+func sqliteTemplate() ([]byte, error) {
+	template.once.Do(func() {
+		dir, err := os.MkdirTemp("", "sluis-dbtest-")
+		if err != nil {
+			template.err = err
+			return
+		}
+		defer os.RemoveAll(dir)
+		path := filepath.Join(dir, "sluis.db")
+		s, err := db.Open(context.Background(), path, db.Options{})
+		if err != nil {
+			template.err = err
+			return
+		}
+		if _, err := s.Migrate(context.Background()); err != nil {
+			template.err = errors.Join(err, s.Close())
+			return
+		}
+		if err := s.Close(); err != nil {
+			template.err = err
+			return
+		}
+		template.bytes, template.err = os.ReadFile(path)
+	})
+	return template.bytes, template.err
 }
 
 // PostgresURL returns SLUIS_TEST_POSTGRES, skipping the test when it is
