@@ -43,13 +43,13 @@ func TestBrowserChannelSweep(t *testing.T) {
 		}},
 	}
 	after := []sweepPage{
-		{name: "channel write", who: "anon", path: base + "/write", wait: "#subject"},
+		{name: "channel write", who: "anon", path: base + "/write", wait: "#subject", shot: "channel-write.png", shotWidth: 360},
 		{name: "channel write with an error", who: "anon", path: base + "/write", wait: "#subject-error", act: func(w *walk) {
 			w.run("no subject", chromedp.SetValue(css("#text"), "Mijn vraag"), chromedp.Submit(css("#text")),
 				chromedp.WaitVisible(css("#subject-error")))
 		}},
 		{name: "channel sent", who: "anon", wait: "#write-another"},
-		{name: "admin channel", who: "admin", path: "/admin/channel", wait: "#inbox"},
+		{name: "admin channel", who: "admin", path: "/admin/channel", wait: "#inbox", shot: "admin-channel.png", shotWidth: 1280},
 		{name: "admin channel with an error", who: "admin", path: "/admin/channel", wait: "#inbox-error", act: func(w *walk) {
 			w.run("bad inbox", chromedp.SetValue(css("#inbox"), "niemand@elders.example"), chromedp.Submit(css("#inbox")),
 				chromedp.WaitVisible(css("#inbox-error")))
