@@ -270,19 +270,9 @@ type notifyChannelWorker struct {
 // Work mails the inbox; a refusal ends the job, a temporary failure is
 // retried.
 func (w *notifyChannelWorker) Work(ctx context.Context, job *river.Job[NotifyChannelArgs]) error {
-	m, err := w.s.channelMail(ctx, job.Args)
-	if errors.Is(err, db.ErrNotFound) {
-		return river.JobCancel(err)
-	}
-	if err != nil {
-		return err
-	}
-	err = w.s.sendOnce(ctx, job.JobRow, job.Args.OrgID, m)
-	if refusedForGood(err) {
-		w.s.opt.Logger.Error("the inbox's channel notification was refused", "channel_message", job.Args.ChannelMessageID, "err", err)
-		return river.JobCancel(err)
-	}
-	return err
+	return w.s.mailJob(ctx, job.JobRow, job.Args.OrgID, func(ctx context.Context) (*mailer.Message, error) {
+		return w.s.channelMail(ctx, job.Args)
+	}, "the inbox's channel notification", "channel_message", job.Args.ChannelMessageID)
 }
 
 // channelMail is the inbox's mail: from which address a message came in

@@ -228,23 +228,32 @@ type notifyHeldWorker struct {
 // finish sending.
 func (w *notifyHeldWorker) Work(ctx context.Context, job *river.Job[NotifyHeldArgs]) error {
 	s := w.s
-	msg, err := s.opt.Store.Message(ctx, job.Args.OrgID, job.Args.MessageID)
+	return s.mailJob(ctx, job.JobRow, job.Args.OrgID, func(ctx context.Context) (*mailer.Message, error) {
+		msg, err := s.opt.Store.Message(ctx, job.Args.OrgID, job.Args.MessageID)
+		if err != nil || msg.State != db.StateHeld {
+			return nil, err // sent or superseded meanwhile: nothing to tell
+		}
+		return s.heldMail(ctx, msg)
+	}, "the sender's not-sent mail", "message_id", job.Args.MessageID)
+}
+
+// mailJob is the work of a job that sends one mail: build it, hand it to
+// the relay once (sendOnce), and end the job for good when what the mail
+// is about is gone (build's db.ErrNotFound) or the relay refuses the mail
+// for good, logged as what with logArgs; any other failure is retried. A
+// nil mail from build means there is nothing to send any more.
+func (s *Service) mailJob(ctx context.Context, job *rivertype.JobRow, orgID int64, build func(context.Context) (*mailer.Message, error),
+	what string, logArgs ...any) error {
+	m, err := build(ctx)
 	if errors.Is(err, db.ErrNotFound) {
 		return river.JobCancel(err)
 	}
-	if err != nil {
+	if err != nil || m == nil {
 		return err
 	}
-	if msg.State != db.StateHeld {
-		return nil
-	}
-	m, err := s.heldMail(ctx, msg)
-	if err != nil {
-		return err
-	}
-	err = s.sendOnce(ctx, job.JobRow, msg.OrgID, m)
+	err = s.sendOnce(ctx, job, orgID, m)
 	if refusedForGood(err) {
-		s.opt.Logger.Error("the sender's not-sent mail was refused", "message_id", msg.ID, "err", err)
+		s.opt.Logger.Error(what+" was refused", append(logArgs, "err", err)...)
 		return river.JobCancel(err)
 	}
 	return err

@@ -170,19 +170,9 @@ type notifyNumberWorker struct {
 // Work mails the sender; a refusal ends the job, a temporary failure is
 // retried.
 func (w *notifyNumberWorker) Work(ctx context.Context, job *river.Job[NotifyNumberArgs]) error {
-	m, err := w.s.numberMail(ctx, job.Args)
-	if errors.Is(err, db.ErrNotFound) {
-		return river.JobCancel(err)
-	}
-	if err != nil {
-		return err
-	}
-	err = w.s.sendOnce(ctx, job.JobRow, job.Args.OrgID, m)
-	if refusedForGood(err) {
-		w.s.opt.Logger.Error("a sender's number-request mail was refused", "request", job.Args.RequestID, "err", err)
-		return river.JobCancel(err)
-	}
-	return err
+	return w.s.mailJob(ctx, job.JobRow, job.Args.OrgID, func(ctx context.Context) (*mailer.Message, error) {
+		return w.s.numberMail(ctx, job.Args)
+	}, "a sender's number-request mail", "request", job.Args.RequestID)
 }
 
 // numberMail is the sender's mail: who, which message, and the link to

@@ -281,20 +281,9 @@ type notifySenderWorker struct {
 // Work mails the sender. A temporary relay failure is retried; a refusal
 // ends the job.
 func (w *notifySenderWorker) Work(ctx context.Context, job *river.Job[NotifySenderArgs]) error {
-	m, err := w.s.senderMail(ctx, job.Args)
-	if errors.Is(err, db.ErrNotFound) {
-		return river.JobCancel(err)
-	}
-	if err != nil {
-		return err
-	}
-	err = w.s.sendOnce(ctx, job.JobRow, job.Args.OrgID, m)
-	if refusedForGood(err) {
-		w.s.opt.Logger.Error("a sender's notification was refused", "recipient_id", job.Args.RecipientID,
-			"event", job.Args.Event, "err", err)
-		return river.JobCancel(err)
-	}
-	return err
+	return w.s.mailJob(ctx, job.JobRow, job.Args.OrgID, func(ctx context.Context) (*mailer.Message, error) {
+		return w.s.senderMail(ctx, job.Args)
+	}, "a sender's notification", "recipient_id", job.Args.RecipientID, "event", job.Args.Event)
 }
 
 // senderMail is the sender's mail about one recipient: who, which
