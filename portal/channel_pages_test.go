@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -43,16 +42,12 @@ var codeLine = regexp.MustCompile(`(?m)^\s+(\d{6})\s*\r?$`)
 func channelCode(t *testing.T, relay *mailRelay, addr string) string {
 	t.Helper()
 	relay.waitFor(t, addr, "channel-code", 10*time.Second)
-	relay.mu.Lock()
-	defer relay.mu.Unlock()
-	for i := len(relay.got) - 1; i >= 0; i-- {
-		m := relay.got[i]
-		if slices.Contains(m.To, addr) && strings.Contains(m.Data, "X-Sluis-Kind: channel-code\r\n") {
-			if c := codeLine.FindStringSubmatch(m.Data); c != nil {
-				return c[1]
-			}
-			t.Fatalf("no code in the mail:\n%s", m.Data)
+	if ms := relay.Mails(addr, "channel-code"); len(ms) > 0 {
+		m := ms[len(ms)-1]
+		if c := codeLine.FindStringSubmatch(m.Data); c != nil {
+			return c[1]
 		}
+		t.Fatalf("no code in the mail:\n%s", m.Data)
 	}
 	t.Fatalf("no code mail to %s", addr)
 	return ""

@@ -2,7 +2,6 @@ package portal
 
 import (
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -61,14 +60,4 @@ func TestBrowserNotMyNumber(t *testing.T) {
 }
 
 // all returns every message the relay took for addr.
-func (r *mailRelay) all(addr string) []relayedMail {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []relayedMail
-	for _, m := range r.got {
-		if slices.Contains(m.To, addr) {
-			out = append(out, m)
-		}
-	}
-	return out
-}
+func (r *mailRelay) all(addr string) []relayedMail { return r.All(addr) }

@@ -22,6 +22,7 @@ type Relay struct {
 	Port int
 	mu   sync.Mutex
 	got  []RelayedMail
+	tick chan struct{} // one per message, for the waits
 }
 
 // RelayedMail is one message the relay accepted.
@@ -34,7 +35,7 @@ type RelayedMail struct {
 // StartRelay starts a Relay, stopped when the test ends.
 func StartRelay(t testing.TB) *Relay {
 	t.Helper()
-	r := &Relay{}
+	r := &Relay{tick: make(chan struct{}, 1000)}
 	r.srv = smtp.NewServer(r)
 	r.srv.Domain = "relay.test"
 	r.srv.ReadTimeout, r.srv.WriteTimeout = 10*time.Second, 10*time.Second
@@ -65,6 +66,49 @@ func (r *Relay) Mails(addr, kind string) []RelayedMail {
 		}
 	}
 	return out
+}
+
+// All returns every message to addr, oldest first.
+func (r *Relay) All(addr string) []RelayedMail {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []RelayedMail
+	for _, m := range r.got {
+		if slices.Contains(m.To, addr) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Count is how many messages the relay accepted in all.
+func (r *Relay) Count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.got)
+}
+
+// WaitFor returns the first message to addr of kind, failing the test
+// when none arrives within timeout.
+func (r *Relay) WaitFor(t testing.TB, addr, kind string, timeout time.Duration) RelayedMail {
+	t.Helper()
+	r.WaitCount(t, addr, kind, 1, timeout)
+	return r.Mails(addr, kind)[0]
+}
+
+// WaitCount waits until n messages to addr of kind have arrived, failing
+// the test when they do not within timeout.
+func (r *Relay) WaitCount(t testing.TB, addr, kind string, n int, timeout time.Duration) {
+	t.Helper()
+	deadline := time.After(timeout)
+	for len(r.Mails(addr, kind)) < n {
+		select {
+		case <-r.tick:
+		case <-deadline:
+			t.Fatalf("%d of %d %s mails to %s reached the relay in %s (it has %d messages)",
+				len(r.Mails(addr, kind)), n, kind, addr, timeout, r.Count())
+		}
+	}
 }
 
 // LastCode returns the six-digit code in the latest mail of kind ("code"
@@ -99,8 +143,12 @@ func (s *relaySession) Data(rd io.Reader) error {
 		return err
 	}
 	s.r.mu.Lock()
-	defer s.r.mu.Unlock()
 	s.r.got = append(s.r.got, RelayedMail{From: s.from, To: s.to, Data: string(b)})
+	s.r.mu.Unlock()
+	select {
+	case s.r.tick <- struct{}{}:
+	default: // nobody waits and the buffer is full: the waits look again anyway
+	}
 	return nil
 }
 
