@@ -71,6 +71,34 @@ func (s *Service) people(ctx context.Context, msg db.Message) (db.Org, db.User, 
 	return org, sender, err
 }
 
+// about is what a sender's mail about one of their recipients tells:
+// the message, its organisation and sender, and its subject opened.
+type about struct {
+	msg     db.Message
+	org     db.Org
+	sender  db.User
+	subject string
+}
+
+// aboutRecipient loads a recipient and what a mail to their sender about
+// them needs (the "reply received", "locked" and "not my number" mails).
+func (s *Service) aboutRecipient(ctx context.Context, orgID, recipientID int64) (db.Recipient, about, error) {
+	rc, err := s.opt.Store.Recipient(ctx, orgID, recipientID)
+	if err != nil {
+		return db.Recipient{}, about{}, err
+	}
+	msg, err := s.opt.Store.Message(ctx, rc.OrgID, rc.MessageID)
+	if err != nil {
+		return db.Recipient{}, about{}, err
+	}
+	org, sender, err := s.people(ctx, msg)
+	if err != nil {
+		return db.Recipient{}, about{}, err
+	}
+	subject, err := s.subject(msg)
+	return rc, about{msg: msg, org: org, sender: sender, subject: subject}, err
+}
+
 func senderName(u db.User) string {
 	if u.DisplayName != "" {
 		return u.DisplayName

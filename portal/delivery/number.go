@@ -182,22 +182,11 @@ func (s *Service) numberMail(ctx context.Context, a NotifyNumberArgs) (*mailer.M
 	if err != nil {
 		return nil, err
 	}
-	rc, err := s.opt.Store.Recipient(ctx, n.OrgID, n.RecipientID)
+	rc, ab, err := s.aboutRecipient(ctx, n.OrgID, n.RecipientID)
 	if err != nil {
 		return nil, err
 	}
-	msg, err := s.opt.Store.Message(ctx, rc.OrgID, rc.MessageID)
-	if err != nil {
-		return nil, err
-	}
-	org, sender, err := s.people(ctx, msg)
-	if err != nil {
-		return nil, err
-	}
-	subject, err := s.subject(msg)
-	if err != nil {
-		return nil, err
-	}
+	msg, org, sender, subject := ab.msg, ab.org, ab.sender, ab.subject
 	lang := sender.Language
 	v := mailView{Lang: lang, Verify: EventNumber, URL: s.NumberRequestURL(n.UID), Data: map[string]any{"Recipient": rc.Address,
 		"Subject": oneLine(subject), "Org": org.Name, "Sent": formatDate(msg.CreatedAt, lang), "Phone": rc.Display}}

@@ -295,22 +295,11 @@ func (s *Service) senderMail(ctx context.Context, a NotifySenderArgs) (*mailer.M
 	default:
 		return nil, fmt.Errorf("unknown sender event %q: %w", a.Event, db.ErrNotFound)
 	}
-	rc, err := s.opt.Store.Recipient(ctx, a.OrgID, a.RecipientID)
+	rc, ab, err := s.aboutRecipient(ctx, a.OrgID, a.RecipientID)
 	if err != nil {
 		return nil, err
 	}
-	msg, err := s.opt.Store.Message(ctx, rc.OrgID, rc.MessageID)
-	if err != nil {
-		return nil, err
-	}
-	org, sender, err := s.people(ctx, msg)
-	if err != nil {
-		return nil, err
-	}
-	subject, err := s.subject(msg)
-	if err != nil {
-		return nil, err
-	}
+	msg, org, sender, subject := ab.msg, ab.org, ab.sender, ab.subject
 	lang := sender.Language
 	v := mailView{Lang: lang, Data: map[string]any{"Recipient": rc.Address, "Subject": oneLine(subject),
 		"Org": org.Name, "Sent": formatDate(msg.CreatedAt, lang)}}
