@@ -8,13 +8,14 @@ import (
 	"strconv"
 	"strings"
 
-	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
 )
 
 // PDF reading for tests: enough of the format to check what a PDF that
 // Sluis drew says, without a tool CI may lack. It inflates the content
 // streams (FlateDecode, or none), collects the strings shown with Tj
-// (fpdf's core fonts write Windows-1252), and counts the pages.
+// (fpdf writes text in embedded Unicode fonts as UTF-16BE), and counts
+// the pages.
 
 var (
 	streamPattern = regexp.MustCompile(`(?s)<<(.*?)>>\s*stream\r?\n(.*?)\r?\nendstream`)
@@ -38,7 +39,7 @@ func PDFText(pdf []byte) (text string, pages int, err error) {
 			}
 		}
 		for _, s := range showPattern.FindAllSubmatch(data, -1) {
-			line, err := charmap.Windows1252.NewDecoder().Bytes(unescapePDF(s[1]))
+			line, err := unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM).NewDecoder().Bytes(unescapePDF(s[1]))
 			if err != nil {
 				return "", 0, err
 			}

@@ -7,13 +7,24 @@ import (
 	"time"
 
 	"github.com/go-pdf/fpdf"
+	"golang.org/x/image/font/gofont/gobold"
+	"golang.org/x/image/font/gofont/gomono"
+	"golang.org/x/image/font/gofont/goregular"
 )
 
 // The proof of delivery as a PDF, drawn by fpdf alone (no external
-// renderer). fpdf's core fonts speak Windows-1252, so every string goes
-// through its translator: the accents of Dutch and French names and
-// labels come out right; a character outside that code page (rare in
-// these languages) is replaced by the translator's stand-in.
+// renderer). The text is Unicode in the Go fonts, embedded (only the
+// glyphs used): a proof names people, subjects and file names in any
+// Latin, Greek or Cyrillic script — Şahin, Łódź, Ελένη, Мария — and a
+// legal record must not turn them into question marks, as fpdf's core
+// fonts (Windows-1252 only) would. A character the fonts lack (Arabic,
+// Hebrew, CJK) shows as an empty box; the page and the JSON carry it.
+
+// The PDF's font families.
+const (
+	pdfSans = "sans"
+	pdfMono = "mono"
+)
 
 // ProofLabels are the PDF's words in the reader's language.
 type ProofLabels struct {
@@ -25,7 +36,9 @@ type ProofLabels struct {
 // WriteProofPDF writes p as an A4 PDF.
 func WriteProofPDF(w io.Writer, p Proof, l ProofLabels) error {
 	pdf := fpdf.New("P", "mm", "A4", "")
-	tr := pdf.UnicodeTranslatorFromDescriptor("")
+	pdf.AddUTF8FontFromBytes(pdfSans, "", goregular.TTF)
+	pdf.AddUTF8FontFromBytes(pdfSans, "B", gobold.TTF)
+	pdf.AddUTF8FontFromBytes(pdfMono, "", gomono.TTF)
 	pdf.SetTitle(l.T("proof.title")+" "+p.UID, true)
 	pdf.SetCreator("Sluis", true)
 	pdf.SetCreationDate(p.Generated)
@@ -35,25 +48,25 @@ func WriteProofPDF(w io.Writer, p Proof, l ProofLabels) error {
 	pdf.AliasNbPages("")
 	pdf.SetFooterFunc(func() {
 		pdf.SetY(-14)
-		pdf.SetFont("Helvetica", "", 8)
-		pdf.CellFormat(0, 5, tr(p.UID+" · "+l.T("proof.page")+" "+strconv.Itoa(pdf.PageNo())+"/{nb}"), "", 0, "C", false, 0, "")
+		pdf.SetFont(pdfSans, "", 8)
+		pdf.CellFormat(0, 5, p.UID+" · "+l.T("proof.page")+" "+strconv.Itoa(pdf.PageNo())+"/{nb}", "", 0, "C", false, 0, "")
 	})
 	pdf.AddPage()
-	pdf.SetFont("Helvetica", "B", 16)
-	pdf.MultiCell(0, 8, tr(l.T("proof.title")), "", "L", false)
+	pdf.SetFont(pdfSans, "B", 16)
+	pdf.MultiCell(0, 8, l.T("proof.title"), "", "L", false)
 	pdf.Ln(2)
 	for _, row := range proofFacts(p, l) {
-		pdf.SetFont("Helvetica", "B", 9)
-		pdf.CellFormat(38, 5, tr(row[0]), "", 0, "L", false, 0, "")
-		font := "Helvetica"
+		pdf.SetFont(pdfSans, "B", 9)
+		pdf.CellFormat(38, 5, row[0], "", 0, "L", false, 0, "")
+		font := pdfSans
 		if row[0] == l.T("proof.sha256") {
-			font = "Courier"
+			font = pdfMono
 		}
 		pdf.SetFont(font, "", 9)
-		pdf.MultiCell(0, 5, tr(row[1]), "", "L", false)
+		pdf.MultiCell(0, 5, row[1], "", "L", false)
 	}
 	for _, r := range p.Recipients {
-		proofRecipientPDF(pdf, tr, r, l)
+		proofRecipientPDF(pdf, r, l)
 	}
 	if err := pdf.Error(); err != nil {
 		return fmt.Errorf("drawing the proof: %w", err)
@@ -80,18 +93,18 @@ func proofFacts(p Proof, l ProofLabels) [][2]string {
 }
 
 // proofRecipientPDF draws one recipient's heading and events.
-func proofRecipientPDF(pdf *fpdf.Fpdf, tr func(string) string, r ProofRecipient, l ProofLabels) {
+func proofRecipientPDF(pdf *fpdf.Fpdf, r ProofRecipient, l ProofLabels) {
 	pdf.Ln(4)
-	pdf.SetFont("Helvetica", "B", 11)
-	pdf.MultiCell(0, 6, tr(r.Address+" ("+l.T("proof.field."+r.Field)+", "+l.T("proof.method."+r.Method)+")"), "B", "L", false)
+	pdf.SetFont(pdfSans, "B", 11)
+	pdf.MultiCell(0, 6, r.Address+" ("+l.T("proof.field."+r.Field)+", "+l.T("proof.method."+r.Method)+")", "B", "L", false)
 	pdf.Ln(1)
 	for _, e := range r.Events {
-		pdf.SetFont("Helvetica", "", 9)
-		pdf.CellFormat(48, 5, tr(l.When(e.At)), "", 0, "L", false, 0, "")
-		pdf.SetFont("Helvetica", "B", 9)
-		pdf.CellFormat(42, 5, tr(l.T("proof.event."+e.Kind)), "", 0, "L", false, 0, "")
-		pdf.SetFont("Helvetica", "", 9)
-		pdf.MultiCell(0, 5, tr(eventDetail(e, l)), "", "L", false)
+		pdf.SetFont(pdfSans, "", 9)
+		pdf.CellFormat(48, 5, l.When(e.At), "", 0, "L", false, 0, "")
+		pdf.SetFont(pdfSans, "B", 9)
+		pdf.CellFormat(42, 5, l.T("proof.event."+e.Kind), "", 0, "L", false, 0, "")
+		pdf.SetFont(pdfSans, "", 9)
+		pdf.MultiCell(0, 5, eventDetail(e, l), "", "L", false)
 	}
 }
 

@@ -161,6 +161,8 @@ func TestProofPDF(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.Org = "Clinique Sainte-Thérèse" // accents in a name
+	// Names outside Windows-1252, as a Dutch or French hospital meets them.
+	p.Subject = "Uitslag Şahin Yılmaz, Łódź — Ελένη, Мария"
 	var buf bytes.Buffer
 	fr := map[string]string{"proof.title": "Preuve de remise", "proof.event.downloaded": "Pièce jointe téléchargée"}
 	labels := delivery.ProofLabels{T: func(k string) string {
@@ -182,7 +184,8 @@ func TestProofPDF(t *testing.T) {
 	if pages != 1 {
 		t.Errorf("%d pages", pages)
 	}
-	for _, want := range []string{"Preuve de remise", "Clinique Sainte-Thérèse", "Pièce jointe téléchargée", "patient@example.com", p.SHA256, "uitslag röntgen.pdf"} {
+	for _, want := range []string{"Preuve de remise", "Clinique Sainte-Thérèse", p.Subject, "Pièce jointe téléchargée",
+		"patient@example.com", p.SHA256, "uitslag röntgen.pdf", p.UID + " · proof.page 1/1"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the PDF lacks %q in:\n%s", want, text)
 		}
