@@ -163,7 +163,10 @@ func (s *Store) User(ctx context.Context, orgID, id int64) (User, error) {
 
 // UserByAddress finds the user an address belongs to, by primary address
 // or alias, across organisations: it is how sign-in and SMTP AUTH find the
-// tenant. Disabled users are returned; callers refuse them.
+// tenant. The address matches in any case (J.Jansen@… finds j.jansen@…;
+// addressFree keeps an address to one owner in any case), through the
+// lower() indexes of migration 00021. Disabled users are returned;
+// callers refuse them.
 func (s *Store) UserByAddress(ctx context.Context, addr string) (User, error) {
 	a, err := NormalizeAddress(addr)
 	if err != nil {
@@ -171,8 +174,8 @@ func (s *Store) UserByAddress(ctx context.Context, addr string) (User, error) {
 	}
 	// Two lookups, not "email = ? OR id = (…)", which SQLite answers by
 	// reading every user. An address belongs to one user or alias at most.
-	u, err := scanUser(s.reader().queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE email = ?
-		UNION ALL SELECT `+userColumns+` FROM users WHERE id = (SELECT user_id FROM user_aliases WHERE address = ?)`, a, a))
+	u, err := scanUser(s.reader().queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE lower(email) = lower(?)
+		UNION ALL SELECT `+userColumns+` FROM users WHERE id = (SELECT user_id FROM user_aliases WHERE lower(address) = lower(?))`, a, a))
 	if err != nil {
 		return User{}, fmt.Errorf("user %s: %w", a, err)
 	}

@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"sluis/db"
@@ -30,6 +31,47 @@ func TestAddressesUniqueInAnyCase(t *testing.T) {
 			t.Errorf("stored address %q, %v", got.Email, err)
 		}
 	})
+}
+
+// TestUserByAddressAnyCase finds a user by address or alias as people
+// type it (J.Jansen@… for j.jansen@…), keeps the stored form, and on
+// SQLite asks through the lower() indexes, never a scan of users.
+func TestUserByAddressAnyCase(t *testing.T) {
+	dbtest.Each(t, dbtest.Options{}, func(t *testing.T, s *db.Store) {
+		o := mustOrg(t, s, "Voorbeeld", "voorbeeld.test")
+		jan := mustUser(t, s, o, "j.jansen@voorbeeld.test")
+		mustUser(t, s, o, "piet@voorbeeld.test")
+		if err := s.AddAlias(ctx, o.ID, jan.ID, "Secretariaat@voorbeeld.test"); err != nil {
+			t.Fatal(err)
+		}
+		for _, typed := range []string{"j.jansen@voorbeeld.test", "J.Jansen@Voorbeeld.TEST", "J.JANSEN@voorbeeld.test",
+			"Secretariaat@voorbeeld.test", "secretariaat@voorbeeld.test", "SECRETARIAAT@VOORBEELD.TEST"} {
+			u, err := s.UserByAddress(ctx, typed)
+			if err != nil || u.ID != jan.ID || u.Email != "j.jansen@voorbeeld.test" {
+				t.Errorf("%s: user %d %q, %v; want %d", typed, u.ID, u.Email, err, jan.ID)
+			}
+		}
+		for _, typed := range []string{"j.jansen2@voorbeeld.test", "jansen@voorbeeld.test", "j.jansen@voorbeeld.nl"} {
+			if u, err := s.UserByAddress(ctx, typed); !errors.Is(err, db.ErrNotFound) {
+				t.Errorf("%s: user %d, %v; want not found", typed, u.ID, err)
+			}
+		}
+	})
+	s := dbtest.SQLite(t, dbtest.Options{})
+	for query, index := range map[string]string{
+		`SELECT id FROM users WHERE lower(email) = lower(?)`:               "users_email_lower",
+		`SELECT user_id FROM user_aliases WHERE lower(address) = lower(?)`: "user_aliases_address_lower",
+		`SELECT id FROM groups WHERE lower(address) = lower(?)`:            "groups_address_lower",
+	} {
+		var id, parent, unused int
+		var detail string
+		if err := s.DB().QueryRowContext(ctx, `EXPLAIN QUERY PLAN `+query, "x@voorbeeld.test").Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(detail, index) {
+			t.Errorf("plan of %s: %s, want %s", query, detail, index)
+		}
+	}
 }
 
 // TestCredentialsVersion goes up with every new password, and only then.

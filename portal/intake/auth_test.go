@@ -21,6 +21,9 @@ func TestAuth(t *testing.T) {
 		{"login", sasl.NewLoginClient(alice, password), true},
 		{"plain with alias", sasl.NewPlainClient("", aliceAka, password), true},
 		{"plain upper-case domain", sasl.NewPlainClient("", "alice@EXAMPLE.com", password), true},
+		{"plain upper-case address", sasl.NewPlainClient("", strings.ToUpper(alice), password), true}, // as mail programs keep it typed
+		{"login upper-case alias", sasl.NewLoginClient(strings.ToUpper(aliceAka), password), true},
+		{"upper-case unknown user", sasl.NewPlainClient("", "NOBODY@example.com", password), false},
 		{"plain same identity", sasl.NewPlainClient(alice, alice, password), true},
 		{"wrong password", sasl.NewPlainClient("", alice, "Wr0ng-pass"), false},
 		{"unknown user", sasl.NewPlainClient("", "nobody@example.com", password), false},

@@ -25,7 +25,7 @@ type sample struct {
 }
 
 var hotQueries = []hotQuery{
-	{"sign-in: user by address (UserByAddress)", `SELECT * FROM users WHERE email = ? UNION ALL SELECT * FROM users WHERE id = (SELECT user_id FROM user_aliases WHERE address = ?)`,
+	{"sign-in: user by address (UserByAddress)", `SELECT * FROM users WHERE lower(email) = lower(?) UNION ALL SELECT * FROM users WHERE id = (SELECT user_id FROM user_aliases WHERE lower(address) = lower(?))`,
 		func(s sample) []any { return []any{s.email, s.email} }},
 	{"policy: unit settings (UnitSettings)", `SELECT unit_id, name, value FROM unit_settings WHERE org_id = ?`,
 		func(s sample) []any { return []any{s.org} }},
