@@ -129,12 +129,16 @@ func (site *senderSite) heldDraft(t *testing.T, addr string) (db.Message, db.Rec
 func current(path string) string { return `nav a[aria-current="page"][href="` + path + `"]` }
 
 // signIn types the address and password on the sign-in page shown and
-// waits for the element that the next page shows.
+// waits for the element that the next page shows. It first waits for the
+// sign-in form to be gone: an element the sign-in page has too (its h1)
+// would otherwise be found before the browser left it, and the next step
+// would run in, or cut off, the navigation still under way.
 func (w *walk) signIn(email, next string) {
 	w.t.Helper()
 	w.run("sign in as "+email, chromedp.WaitVisible(css("#password")),
 		chromedp.SendKeys(css("#email"), email), chromedp.SendKeys(css("#password"), senderPassword),
-		chromedp.Submit(css("#password")), chromedp.WaitVisible(css(next)))
+		chromedp.Submit(css("#password")), chromedp.WaitNotPresent(css(`form[action="/signin"]`)),
+		chromedp.WaitVisible(css(next)))
 }
 
 // signOut presses the header's sign-out button.
