@@ -30,6 +30,7 @@ type Message struct {
 	HTMLBlob        string
 	SafeHTMLBlob    string // the HTML body sanitized for reading; "" until the first read
 	SafeHTMLVersion int    // the sanitizer version that made SafeHTMLBlob
+	SafeHTMLBlocked int    // remote images SafeHTMLBlob holds back; -1 when not recorded (read the blob)
 	Size            int64
 	ReceiptTo       string // Disposition-Notification-To, when requested
 	Problems        string // JSON list of control-block problems (masked)
@@ -107,7 +108,8 @@ func boolInt(b bool) int {
 }
 
 const messageColumns = `id, uid, org_id, sender_id, unit_id, state, subject, header_message_id, text_blob, html_blob,
-	size, receipt_to, problems, defects, created_at, released_at, expires_at, raw_sha256, safe_html_blob, safe_html_version`
+	size, receipt_to, problems, defects, created_at, released_at, expires_at, raw_sha256, safe_html_blob, safe_html_version,
+	safe_html_blocked`
 
 func scanMessage(r interface{ Scan(...any) error }) (Message, error) {
 	var m Message
@@ -124,7 +126,7 @@ func messageFields(m *Message) (dest []any, finish func()) {
 	var released *int64
 	return []any{&m.ID, &m.UID, &m.OrgID, &m.SenderID, &m.UnitID, &m.State, &m.Subject, &m.HeaderMessageID,
 			&m.TextBlob, &m.HTMLBlob, &m.Size, &m.ReceiptTo, &m.Problems, &m.Defects, &created, &released, &expires,
-			&m.RawSHA256, &m.SafeHTMLBlob, &m.SafeHTMLVersion}, func() {
+			&m.RawSHA256, &m.SafeHTMLBlob, &m.SafeHTMLVersion, &m.SafeHTMLBlocked}, func() {
 			m.CreatedAt, m.ExpiresAt = fromMicros(created), fromMicros(expires)
 			if released != nil {
 				m.ReleasedAt = fromMicros(*released)
@@ -185,14 +187,14 @@ func (s *Store) BlobReferenced(ctx context.Context, blobID string) (bool, error)
 	return n > 0, mapError(err)
 }
 
-// SetSafeHTML records the blob of a message's sanitized HTML body and the
-// sanitizer version that made it, unless the message already has one of
-// that version or newer (another reader was first); it reports whether
-// blobID was recorded. A blob it replaces, or one not recorded, is left
-// to the orphan sweeper.
-func (s *Store) SetSafeHTML(ctx context.Context, orgID, id int64, blobID string, version int) (bool, error) {
-	res, err := s.writer().exec(ctx, `UPDATE messages SET safe_html_blob = ?, safe_html_version = ?
-		WHERE org_id = ? AND id = ? AND safe_html_version < ?`, blobID, version, orgID, id, version)
+// SetSafeHTML records the blob of a message's sanitized HTML body, the
+// sanitizer version that made it and the count of remote images it holds
+// back, unless the message already has one of that version or newer
+// (another reader was first); it reports whether blobID was recorded. A
+// blob it replaces, or one not recorded, is left to the orphan sweeper.
+func (s *Store) SetSafeHTML(ctx context.Context, orgID, id int64, blobID string, version, blocked int) (bool, error) {
+	res, err := s.writer().exec(ctx, `UPDATE messages SET safe_html_blob = ?, safe_html_version = ?, safe_html_blocked = ?
+		WHERE org_id = ? AND id = ? AND safe_html_version < ?`, blobID, version, blocked, orgID, id, version)
 	if err != nil {
 		return false, fmt.Errorf("recording the sanitized body of message %d: %w", id, err)
 	}

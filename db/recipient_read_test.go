@@ -25,7 +25,7 @@ func TestRecipientByTokenWithMessage(t *testing.T) {
 		if err := s.InTx(ctx, func(tx *db.Tx) error { return tx.InsertMessage(ctx, nm) }); err != nil {
 			t.Fatal(err)
 		}
-		if ok, err := s.SetSafeHTML(ctx, org.ID, nm.Message.ID, "safe-1", 2); err != nil || !ok {
+		if ok, err := s.SetSafeHTML(ctx, org.ID, nm.Message.ID, "safe-1", 2, 3); err != nil || !ok {
 			t.Fatalf("SetSafeHTML: %v %v", ok, err)
 		}
 		rc, m, err := s.RecipientByTokenWithMessage(ctx, "hash-b")
@@ -41,7 +41,7 @@ func TestRecipientByTokenWithMessage(t *testing.T) {
 			t.Fatal(err)
 		}
 		if rc != wantRc || m.ID != wantM.ID || m.UID != "uid-a" || m.HTMLBlob != "html-1" || m.SafeHTMLBlob != "safe-1" ||
-			m.SafeHTMLVersion != 2 || !m.ExpiresAt.Equal(wantM.ExpiresAt) || !m.ReleasedAt.Equal(now) || rc.Address != "b@example.com" {
+			m.SafeHTMLVersion != 2 || m.SafeHTMLBlocked != 3 || !m.ExpiresAt.Equal(wantM.ExpiresAt) || !m.ReleasedAt.Equal(now) || rc.Address != "b@example.com" {
 			t.Errorf("got %+v\n%+v", rc, m)
 		}
 		if _, _, err := s.RecipientByTokenWithMessage(ctx, "hash-x"); !errors.Is(err, db.ErrNotFound) {

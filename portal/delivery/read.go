@@ -246,6 +246,12 @@ func (s *Service) body(ctx context.Context, msg db.Message, atts []db.Attachment
 	if !b.HTML || req.RemoteImages {
 		return b, nil
 	}
+	if s.keptHTML(msg) && msg.SafeHTMLBlocked >= 0 {
+		// Recorded with the kept body: the page need not open its blob
+		// (an X25519 unwrap), only the frame does.
+		b.Blocked = msg.SafeHTMLBlocked
+		return b, nil
+	}
 	safe, err := s.safeHTML(ctx, msg, atts, req)
 	if err != nil {
 		return Body{}, err

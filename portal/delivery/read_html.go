@@ -98,7 +98,7 @@ func (s *Service) keepHTML(ctx context.Context, msg db.Message, out mailhtml.Bod
 		s.opt.Logger.Warn("keeping a sanitized body failed", "message", msg.ID, "err", err)
 		return
 	}
-	kept, err := s.opt.Store.SetSafeHTML(ctx, msg.OrgID, msg.ID, id, mailhtml.Version)
+	kept, err := s.opt.Store.SetSafeHTML(ctx, msg.OrgID, msg.ID, id, mailhtml.Version, out.Blocked)
 	if err == nil && kept {
 		return
 	}

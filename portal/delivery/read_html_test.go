@@ -37,8 +37,8 @@ func TestReadHTMLSanitizesOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if kept.SafeHTMLBlob == "" || kept.SafeHTMLVersion != mailhtml.Version {
-		t.Fatalf("not kept: %q v%d", kept.SafeHTMLBlob, kept.SafeHTMLVersion)
+	if kept.SafeHTMLBlob == "" || kept.SafeHTMLVersion != mailhtml.Version || kept.SafeHTMLBlocked != 1 {
+		t.Fatalf("not kept: %q v%d, %d blocked", kept.SafeHTMLBlob, kept.SafeHTMLVersion, kept.SafeHTMLBlocked)
 	}
 	plain := readClose(t, mustOpen(t, r, kept.SafeHTMLBlob))
 	if string(plain) != "1\n"+first {
@@ -62,7 +62,7 @@ func TestReadHTMLRedoesAnOlderVersion(t *testing.T) {
 	r := newReading(t)
 	msg, rs := r.send(t, false)
 	ctx := context.Background()
-	if ok, err := r.Store.SetSafeHTML(ctx, msg.OrgID, msg.ID, "no-such-blob", mailhtml.Version-1); err != nil || !ok {
+	if ok, err := r.Store.SetSafeHTML(ctx, msg.OrgID, msg.ID, "no-such-blob", mailhtml.Version-1, 7); err != nil || !ok {
 		t.Fatalf("setting an old version: %v %v", ok, err)
 	}
 	html, _ := r.readHTML(t, rs[0], false)
@@ -74,8 +74,52 @@ func TestReadHTMLRedoesAnOlderVersion(t *testing.T) {
 		t.Errorf("after the read: %q v%d, %v", m.SafeHTMLBlob, m.SafeHTMLVersion, err)
 	}
 	// A reader who made one of the same version meanwhile does not replace it.
-	if ok, err := r.Store.SetSafeHTML(ctx, msg.OrgID, msg.ID, "late", mailhtml.Version); err != nil || ok {
+	if ok, err := r.Store.SetSafeHTML(ctx, msg.OrgID, msg.ID, "late", mailhtml.Version, 1); err != nil || ok {
 		t.Errorf("a second blob of the same version was recorded: %v %v", ok, err)
+	}
+}
+
+// TestReadPageTakesTheCountFromTheMessage: once the sanitized body is
+// kept, the reader's page takes the count of held-back images from the
+// message's row and never opens the body's blob (only the frame does); a
+// body kept before the count was recorded (-1) has it read from the blob.
+func TestReadPageTakesTheCountFromTheMessage(t *testing.T) {
+	r := newReading(t)
+	msg, rs := r.send(t, false)
+	ctx := context.Background()
+	if _, blocked := r.readHTML(t, rs[0], false); blocked != 1 {
+		t.Fatalf("%d blocked, want 1", blocked)
+	}
+	kept, err := r.Store.Message(ctx, msg.OrgID, msg.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Record a count the blob does not hold: the page shows the row's.
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := r.Store.DB().ExecContext(ctx, q, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec(`UPDATE messages SET safe_html_blocked = 4 WHERE id = ?`, msg.ID)
+	if v, err := r.read(rs[1]); err != nil || v.Body.Blocked != 4 {
+		t.Errorf("page: %d blocked (%v), want the row's 4", v.Body.Blocked, err)
+	}
+	if err := r.Vault.Delete(ctx, kept.SafeHTMLBlob); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := r.read(rs[1]); err != nil || v.Body.Blocked != 4 {
+		t.Errorf("page without the blob: %d blocked (%v); it must not open it", v.Body.Blocked, err)
+	}
+	// A body kept before the count was recorded: read from the blob.
+	r2 := newReading(t)
+	msg2, rs2 := r2.send(t, false)
+	r2.readHTML(t, rs2[0], false)
+	if _, err := r2.Store.DB().ExecContext(ctx, `UPDATE messages SET safe_html_blocked = -1 WHERE id = ?`, msg2.ID); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := r2.read(rs2[1]); err != nil || v.Body.Blocked != 1 {
+		t.Errorf("page of an older kept body: %d blocked (%v), want the blob's 1", v.Body.Blocked, err)
 	}
 }
 
