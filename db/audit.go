@@ -32,16 +32,6 @@ type AuditEvent struct {
 	Detail  string
 }
 
-// AppendAudit adds an event to the organisation's audit log. The log is
-// append-only: no method changes or removes an event.
-func (s *Store) AppendAudit(ctx context.Context, e AuditEvent) error {
-	_, err := s.writer().exec(ctx, auditInsert, auditArgs(s, e)...)
-	if err != nil {
-		return fmt.Errorf("writing audit event %s: %w", e.Kind, err)
-	}
-	return nil
-}
-
 // AppendAudit adds an event inside a transaction, so the change and its
 // record commit together.
 func (t *Tx) AppendAudit(ctx context.Context, e AuditEvent) error {

@@ -1,6 +1,9 @@
 package db_test
 
 import (
+	"context"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -41,6 +44,58 @@ func TestAuditLog(t *testing.T) {
 		}
 		if got, _ := s.AuditEvents(ctx, b.ID, db.AuditQuery{}); len(got) != 1 {
 			t.Errorf("organisation B sees %d events", len(got))
+		}
+	})
+}
+
+// TestAuditAppendsAtOnce: events appended at the same time are committed
+// in groups, and every caller learns its own event's fate: the good ones
+// are all in the log, an event that cannot be written (an organisation
+// that does not exist) fails alone, and one whose caller gave up before
+// the commit is not written.
+func TestAuditAppendsAtOnce(t *testing.T) {
+	dbtest.Each(t, dbtest.Options{}, func(t *testing.T, s *db.Store) {
+		o := mustOrg(t, s, "A", "a.nl")
+		const n = 200
+		gone, cancel := context.WithCancel(ctx)
+		cancel()
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				e, c := db.AuditEvent{OrgID: o.ID, Actor: "system", Kind: "test.event", Detail: strconv.Itoa(i)}, ctx
+				switch {
+				case i%50 == 7:
+					e.OrgID = o.ID + 1000 // no such organisation
+				case i%50 == 9:
+					c = gone
+				}
+				errs[i] = s.AppendAudit(c, e)
+			})
+		}
+		wg.Wait()
+		want := map[string]bool{}
+		for i, err := range errs {
+			bad := i%50 == 7 || i%50 == 9
+			if bad != (err != nil) {
+				t.Errorf("event %d: %v", i, err)
+			}
+			if !bad {
+				want[strconv.Itoa(i)] = true
+			}
+		}
+		got, err := s.AuditEvents(ctx, o.ID, db.AuditQuery{Kind: "test.event", Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range got {
+			if !want[e.Detail] {
+				t.Errorf("event %s is in the log", e.Detail)
+			}
+			delete(want, e.Detail)
+		}
+		if len(want) != 0 {
+			t.Errorf("%d acknowledged events are missing", len(want))
 		}
 	})
 }

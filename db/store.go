@@ -50,6 +50,7 @@ type Store struct {
 	// and reader pools (stmts.go); nil on PostgreSQL.
 	wstmts, rstmts *stmtCache
 	mask           func(e164 string) string
+	audit          auditBatcher // group commit of audit events (audit_batch.go)
 }
 
 // Options tune Open.
