@@ -61,7 +61,8 @@ func (s *Store) AddGroupMember(ctx context.Context, orgID, groupID int64, member
 	return err
 }
 
-// GroupByAddress returns the organisation's group at addr.
+// GroupByAddress returns the organisation's group at addr, in any case
+// (addresses are unique in any case; see UserByAddress).
 func (s *Store) GroupByAddress(ctx context.Context, orgID int64, addr string) (Group, error) {
 	a, err := NormalizeAddress(addr)
 	if err != nil {
@@ -69,7 +70,7 @@ func (s *Store) GroupByAddress(ctx context.Context, orgID int64, addr string) (G
 	}
 	var g Group
 	var created int64
-	err = s.reader().queryRow(ctx, `SELECT id, org_id, address, name, created_at FROM groups WHERE org_id = ? AND address = ?`, orgID, a).
+	err = s.reader().queryRow(ctx, `SELECT id, org_id, address, name, created_at FROM groups WHERE org_id = ? AND lower(address) = lower(?)`, orgID, a).
 		Scan(&g.ID, &g.OrgID, &g.Address, &g.Name, &created)
 	g.CreatedAt = fromMicros(created)
 	if err != nil {

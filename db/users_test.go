@@ -51,6 +51,15 @@ func TestUserByAddressAnyCase(t *testing.T) {
 				t.Errorf("%s: user %d %q, %v; want %d", typed, u.ID, u.Email, err, jan.ID)
 			}
 		}
+		g, err := s.CreateGroup(ctx, o.ID, "Poli@voorbeeld.test", "Polikliniek")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, typed := range []string{"Poli@voorbeeld.test", "poli@VOORBEELD.test", "POLI@voorbeeld.test"} {
+			if got, err := s.GroupByAddress(ctx, o.ID, typed); err != nil || got.ID != g.ID {
+				t.Errorf("group %s: %d, %v; want %d", typed, got.ID, err, g.ID)
+			}
+		}
 		for _, typed := range []string{"j.jansen2@voorbeeld.test", "jansen@voorbeeld.test", "j.jansen@voorbeeld.nl"} {
 			if u, err := s.UserByAddress(ctx, typed); !errors.Is(err, db.ErrNotFound) {
 				t.Errorf("%s: user %d, %v; want not found", typed, u.ID, err)
