@@ -9,6 +9,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 )
 
@@ -27,6 +28,38 @@ type Mails struct {
 	text  *texttemplate.Template
 	html  *htmltemplate.Template
 	kinds []string
+	// sets are copies of the templates for one Render at a time. Cloning
+	// per mail (to bind its "t") also escaped the HTML copy again on its
+	// first use, about half of a notification's rendering; a kept copy is
+	// escaped once and its "t" reads the translator of the Render that
+	// holds it.
+	sets sync.Pool // of *mailSet
+}
+
+// mailSet is one copy of the templates, used by one Render at a time.
+type mailSet struct {
+	text *texttemplate.Template
+	html *htmltemplate.Template
+	t    func(key string) string // the translator of the Render using it
+}
+
+// set takes a copy of the templates from the pool, or makes one.
+func (m *Mails) set() (*mailSet, error) {
+	if s, ok := m.sets.Get().(*mailSet); ok {
+		return s, nil
+	}
+	s := &mailSet{}
+	t := func(key string) string { return s.t(key) }
+	tt, err := m.text.Clone()
+	if err != nil {
+		return nil, err
+	}
+	ht, err := m.html.Clone()
+	if err != nil {
+		return nil, err
+	}
+	s.text, s.html = tt.Funcs(texttemplate.FuncMap{"t": t}), ht.Funcs(htmltemplate.FuncMap{"t": t})
+	return s, nil
 }
 
 // ParseMails parses every mail template; call it once at start-up.
@@ -62,19 +95,22 @@ func (m *Mails) Kinds() []string { return slices.Clone(m.kinds) }
 // the mail's language. HTML is escaped by html/template; the text body is
 // not, as it is sent as text/plain.
 func (m *Mails) Render(kind string, t func(key string) string, data any) (text, html string, err error) {
-	tt, err := m.text.Clone()
+	set, err := m.set()
 	if err != nil {
 		return "", "", err
 	}
-	ht, err := m.html.Clone()
-	if err != nil {
-		return "", "", err
-	}
+	set.t = t
+	defer func() {
+		set.t = nil // keeps no caller's translator (nor what it holds) alive
+		if err == nil {
+			m.sets.Put(set) // a copy that failed is not used again
+		}
+	}()
 	var tb, hb bytes.Buffer
-	if err := tt.Funcs(texttemplate.FuncMap{"t": t}).ExecuteTemplate(&tb, kind+".txt", data); err != nil {
+	if err := set.text.ExecuteTemplate(&tb, kind+".txt", data); err != nil {
 		return "", "", fmt.Errorf("rendering mail %s: %w", kind, err)
 	}
-	if err := ht.Funcs(htmltemplate.FuncMap{"t": t}).ExecuteTemplate(&hb, kind+".html", data); err != nil {
+	if err := set.html.ExecuteTemplate(&hb, kind+".html", data); err != nil {
 		return "", "", fmt.Errorf("rendering mail %s: %w", kind, err)
 	}
 	return tb.String(), hb.String(), nil

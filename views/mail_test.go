@@ -2,7 +2,9 @@ package views
 
 import (
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -46,5 +48,51 @@ func TestMailsRender(t *testing.T) {
 	}
 	if _, _, err := m.Render("nope", tr, data); err == nil {
 		t.Error("an unknown kind rendered")
+	}
+}
+
+// TestMailsRenderAtOnce renders from many goroutines, each with its own
+// translator: every mail is in its own caller's language, never another's.
+func TestMailsRenderAtOnce(t *testing.T) {
+	m, err := ParseMails()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Go(func() {
+			lang := strconv.Itoa(i)
+			tr := func(key string) string { return "[" + lang + ":" + key + "]" }
+			for range 50 {
+				text, html, err := m.Render("notify", tr, map[string]any{"Lang": lang, "URL": "https://sluis.example/m/" + lang})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				for _, s := range []string{text, html} {
+					if !strings.Contains(s, "["+lang+":mail.footer]") || strings.Count(s, "[") != strings.Count(s, "["+lang+":") {
+						t.Errorf("mail for %s carries another caller's words:\n%s", lang, s)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// BenchmarkMailsRender is one notification's two bodies.
+func BenchmarkMailsRender(b *testing.B) {
+	m, err := ParseMails()
+	if err != nil {
+		b.Fatal(err)
+	}
+	tr := func(key string) string { return key }
+	data := map[string]any{"Lang": "nl", "URL": "https://sluis.example/m/abc"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := m.Render("notify", tr, data); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
