@@ -3,6 +3,8 @@ package testworld
 import (
 	"bytes"
 	"compress/zlib"
+	"errors"
+	"fmt"
 	"io"
 	"regexp"
 	"strconv"
@@ -18,7 +20,8 @@ import (
 // the pages.
 
 var (
-	streamPattern = regexp.MustCompile(`(?s)<<(.*?)>>\s*stream\r?\n(.*?)\r?\nendstream`)
+	streamPattern = regexp.MustCompile(`(?s)<<((?:[^<>]|<<[^<>]*>>)*?)>>\s*stream\r?\n`)
+	lengthPattern = regexp.MustCompile(`/Length\s+(\d+)\b`)
 	showPattern   = regexp.MustCompile(`\(((?:\\.|[^\\)])*)\)\s*Tj`)
 	pagePattern   = regexp.MustCompile(`/Type\s*/Page[^s]`)
 )
@@ -27,9 +30,27 @@ var (
 // its number of pages.
 func PDFText(pdf []byte) (text string, pages int, err error) {
 	var b strings.Builder
-	for _, m := range streamPattern.FindAllSubmatch(pdf, -1) {
-		data := m[2]
-		if bytes.Contains(m[1], []byte("/FlateDecode")) {
+	for rest := 0; ; {
+		at := streamPattern.FindSubmatchIndex(pdf[rest:])
+		if at == nil {
+			break
+		}
+		// The stream's bytes are as many as its /Length says (binary data
+		// may end in what looks like the line break before "endstream"),
+		// and the next stream is looked for after them.
+		dict := pdf[rest+at[2] : rest+at[3]]
+		l := lengthPattern.FindSubmatch(dict)
+		if l == nil {
+			return "", 0, errors.New("a stream without a direct /Length")
+		}
+		n, err := strconv.Atoi(string(l[1]))
+		start := rest + at[1]
+		if err != nil || start+n > len(pdf) {
+			return "", 0, fmt.Errorf("a stream's /Length %s is beyond the file", l[1])
+		}
+		data := pdf[start : start+n]
+		rest = start + n
+		if bytes.Contains(dict, []byte("/FlateDecode")) {
 			zr, err := zlib.NewReader(bytes.NewReader(data))
 			if err != nil {
 				return "", 0, err

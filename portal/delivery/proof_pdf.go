@@ -1,10 +1,15 @@
 package delivery
 
 import (
+	"crypto/rand"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-pdf/fpdf"
 	"golang.org/x/image/font/gofont/gobold"
@@ -35,6 +40,7 @@ type ProofLabels struct {
 
 // WriteProofPDF writes p as an A4 PDF.
 func WriteProofPDF(w io.Writer, p Proof, l ProofLabels) error {
+	p = drawable(p)
 	pdf := fpdf.New("P", "mm", "A4", "")
 	pdf.AddUTF8FontFromBytes(pdfSans, "", goregular.TTF)
 	pdf.AddUTF8FontFromBytes(pdfSans, "B", gobold.TTF)
@@ -45,11 +51,15 @@ func WriteProofPDF(w io.Writer, p Proof, l ProofLabels) error {
 	pdf.SetModificationDate(p.Generated)
 	pdf.SetMargins(18, 18, 18)
 	pdf.SetAutoPageBreak(true, 18)
-	pdf.AliasNbPages("")
+	// fpdf replaces its page-count alias wherever it appears on a page, in
+	// the subject too ("{nb}" would print as "1"): the alias is random, so
+	// no text a sender wrote can contain it.
+	pages := "{" + rand.Text() + "}"
+	pdf.AliasNbPages(pages)
 	pdf.SetFooterFunc(func() {
 		pdf.SetY(-14)
 		pdf.SetFont(pdfSans, "", 8)
-		pdf.CellFormat(0, 5, p.UID+" · "+l.T("proof.page")+" "+strconv.Itoa(pdf.PageNo())+"/{nb}", "", 0, "C", false, 0, "")
+		pdf.CellFormat(0, 5, p.UID+" · "+l.T("proof.page")+" "+strconv.Itoa(pdf.PageNo())+"/"+pages, "", 0, "C", false, 0, "")
 	})
 	pdf.AddPage()
 	pdf.SetFont(pdfSans, "B", 16)
@@ -72,6 +82,40 @@ func WriteProofPDF(w io.Writer, p Proof, l ProofLabels) error {
 		return fmt.Errorf("drawing the proof: %w", err)
 	}
 	return pdf.Output(w)
+}
+
+// drawable is p with its texts in what the PDF's fonts can encode: fpdf
+// refuses the whole document for one character beyond the Basic
+// Multilingual Plane (an emoji in a subject), so such a character, a
+// control character or a broken byte becomes U+FFFD. The page and the
+// JSON keep the text as it was.
+func drawable(p Proof) Proof {
+	p.UID, p.Subject, p.Sender, p.Org, p.SHA256 = pdfText(p.UID), pdfText(p.Subject), pdfText(p.Sender), pdfText(p.Org), pdfText(p.SHA256)
+	rs := make([]ProofRecipient, len(p.Recipients))
+	for i, r := range p.Recipients {
+		r.Address = pdfText(r.Address)
+		r.Events = slices.Clone(r.Events)
+		for j := range r.Events {
+			r.Events[j].Detail = pdfText(r.Events[j].Detail)
+		}
+		rs[i] = r
+	}
+	p.Recipients = rs
+	return p
+}
+
+// pdfText replaces what the PDF cannot draw with U+FFFD, and line breaks
+// and tabs with spaces.
+func pdfText(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r':
+			return ' '
+		case r > 0xFFFF || unicode.IsControl(r):
+			return utf8.RuneError
+		}
+		return r
+	}, strings.ToValidUTF8(s, string(utf8.RuneError)))
 }
 
 // proofFacts are the message's lines at the top.
