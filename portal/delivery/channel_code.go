@@ -3,18 +3,16 @@ package delivery
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"math/big"
 	"strconv"
 	"time"
 
 	"sluis/db"
 	"sluis/portal/mailer"
+	"sluis/portal/secret"
 )
 
 // Proving an address on the public page: the writer types an address, gets
@@ -49,12 +47,6 @@ type ChannelStatus struct {
 	NextSendIn time.Duration // until a new code may be asked; 0 = now
 }
 
-// ChannelTokenHash is the stored form of a writer's token.
-func ChannelTokenHash(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
-}
-
 // hashChannelCode is the stored form of a code: an HMAC under the channel's
 // code key, bound to the challenge so that a hash copied to another row
 // opens nothing.
@@ -62,15 +54,6 @@ func (s *Service) hashChannelCode(challengeID int64, code string) string {
 	m := hmac.New(sha256.New, s.channelKey)
 	m.Write([]byte(strconv.FormatInt(challengeID, 10) + ":" + code))
 	return hex.EncodeToString(m.Sum(nil))
-}
-
-// newChannelCode returns 6 uniformly random digits.
-func newChannelCode() (string, error) {
-	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
-	if err != nil {
-		return "", fmt.Errorf("reading a random code: %w", err)
-	}
-	return fmt.Sprintf("%06d", n.Int64()), nil
 }
 
 // StartChannel begins proving address for a writer at ip: a new challenge
@@ -82,13 +65,12 @@ func (s *Service) StartChannel(ctx context.Context, page ChannelPage, address, i
 	if err != nil {
 		return "", ChannelStatus{}, ErrChannelAddress
 	}
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
+	token, hash, err := secret.NewToken()
+	if err != nil {
 		return "", ChannelStatus{}, err
 	}
-	token := base64.RawURLEncoding.EncodeToString(raw)
 	now := s.opt.Now().UTC()
-	ch := db.ChannelChallenge{TokenHash: ChannelTokenHash(token), OrgID: page.Org.ID, Address: addr, Network: NetworkOf(ip),
+	ch := db.ChannelChallenge{TokenHash: hash, OrgID: page.Org.ID, Address: addr, Network: NetworkOf(ip),
 		CreatedAt: now, ExpiresAt: now.Add(s.channelLimits().Start)}
 	if err := s.opt.Store.CreateChannelChallenge(ctx, &ch); err != nil {
 		return "", ChannelStatus{}, err
@@ -117,7 +99,7 @@ func (s *Service) ResendChannelCode(ctx context.Context, page ChannelPage, token
 // failure releases the reservation, so it costs the writer nothing.
 func (s *Service) sendChannelCode(ctx context.Context, page ChannelPage, ch db.ChannelChallenge, ip, lang string) (ChannelStatus, error) {
 	lim := s.channelLimits()
-	code, err := newChannelCode()
+	code, err := secret.NewCode()
 	if err != nil {
 		return ChannelStatus{}, err
 	}
@@ -223,7 +205,7 @@ func (s *Service) CheckChannelCode(ctx context.Context, page ChannelPage, token,
 	if !ch.VerifiedAt.IsZero() {
 		return s.channelStatus(ch), nil
 	}
-	if !wellFormedCode(code) {
+	if !secret.WellFormedCode(code) {
 		return s.channelStatus(ch), ErrChannelMalformed
 	}
 	lim := s.channelLimits()
@@ -292,7 +274,7 @@ func (s *Service) channelChallenge(ctx context.Context, page ChannelPage, token 
 	if token == "" {
 		return db.ChannelChallenge{}, ErrChannelSession
 	}
-	ch, err := s.opt.Store.ChannelChallengeByToken(ctx, page.Org.ID, ChannelTokenHash(token), s.opt.Now())
+	ch, err := s.opt.Store.ChannelChallengeByToken(ctx, page.Org.ID, secret.HashToken(token), s.opt.Now())
 	if errors.Is(err, db.ErrNotFound) {
 		return db.ChannelChallenge{}, ErrChannelSession
 	}
@@ -320,17 +302,4 @@ func (s *Service) channelStatus(ch db.ChannelChallenge) ChannelStatus {
 func channelEvent(ch db.ChannelChallenge, kind, ip string, at time.Time) db.AuditEvent {
 	return db.AuditEvent{OrgID: ch.OrgID, Actor: ch.Address, Kind: kind,
 		Target: "channel-challenge:" + strconv.FormatInt(ch.ID, 10) + " " + ch.Address, IP: ip, At: at}
-}
-
-// wellFormedCode reports whether code is six ASCII digits.
-func wellFormedCode(code string) bool {
-	if len(code) != 6 {
-		return false
-	}
-	for i := 0; i < len(code); i++ {
-		if code[i] < '0' || code[i] > '9' {
-			return false
-		}
-	}
-	return true
 }

@@ -12,6 +12,7 @@ import (
 	"sluis/db"
 	"sluis/db/dbtest"
 	"sluis/portal/mailer"
+	"sluis/portal/secret"
 )
 
 // mailbox is a mailer.Sender that keeps what it was given and fails while
@@ -589,7 +590,7 @@ func TestChannelJobOverRiver(t *testing.T) {
 		}
 		// A challenge with a code the test knows, as StartChannel leaves it.
 		now := time.Now().UTC()
-		ch := db.ChannelChallenge{TokenHash: ChannelTokenHash("token"), OrgID: q.org.ID, Address: "burger@example.com",
+		ch := db.ChannelChallenge{TokenHash: secret.HashToken("token"), OrgID: q.org.ID, Address: "burger@example.com",
 			Network: "192.0.2.0/24", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
 		if err := s.CreateChannelChallenge(ctx, &ch); err != nil {
 			t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/big"
 	"strings"
 
 	"golang.org/x/crypto/argon2"
@@ -111,4 +112,33 @@ func HashToken(token string) string {
 // Equal compares two strings in constant time.
 func Equal(a, b string) bool {
 	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+// One-time codes: 6 digits sent by text or mail, stored as an HMAC (see
+// their callers), checked against few tries; their strength is the tries,
+// not their length.
+
+// CodeDigits is the length of a one-time code.
+const CodeDigits = 6
+
+// NewCode returns CodeDigits uniformly random digits from crypto/rand.
+func NewCode() (string, error) {
+	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	if err != nil {
+		return "", fmt.Errorf("reading a random code: %w", err)
+	}
+	return fmt.Sprintf("%06d", n.Int64()), nil
+}
+
+// WellFormedCode reports whether code is CodeDigits ASCII digits.
+func WellFormedCode(code string) bool {
+	if len(code) != CodeDigits {
+		return false
+	}
+	for i := 0; i < len(code); i++ {
+		if code[i] < '0' || code[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -3,31 +3,17 @@ package verify
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
-	"math/big"
 	"strconv"
 	"time"
 
 	"sluis/db"
 	"sluis/portal/phone"
+	"sluis/portal/secret"
 	"sluis/portal/sms"
 )
-
-// codeDigits is the length of an SMS code.
-const codeDigits = 6
-
-// newCode returns 6 uniformly random digits from crypto/rand.
-func newCode() (string, error) {
-	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
-	if err != nil {
-		return "", fmt.Errorf("reading a random code: %w", err)
-	}
-	return fmt.Sprintf("%06d", n.Int64()), nil
-}
 
 // hashCode is the stored form of a code: HMAC-SHA256 under the code key,
 // bound to the recipient so that a hash copied to another row opens
@@ -39,17 +25,7 @@ func (s *Service) hashCode(recipientID int64, code string) string {
 }
 
 // WellFormedCode reports whether code is six ASCII digits.
-func WellFormedCode(code string) bool {
-	if len(code) != codeDigits {
-		return false
-	}
-	for i := 0; i < len(code); i++ {
-		if code[i] < '0' || code[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
+func WellFormedCode(code string) bool { return secret.WellFormedCode(code) }
 
 // SendCode sends a new code, in lang, if the limits allow: by text to the
 // recipient's number (method sms) or by mail to their own address (method
@@ -71,7 +47,7 @@ func (s *Service) SendCode(ctx context.Context, rc db.Recipient, lang string) (S
 		}
 		deliver = func(code string, sendID int64) error { return s.text(ctx, rc, lang, code, sendID) }
 	}
-	code, err := newCode()
+	code, err := secret.NewCode()
 	if err != nil {
 		return Status{}, err
 	}
