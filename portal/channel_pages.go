@@ -256,21 +256,9 @@ type channelForm struct {
 func readChannelForm(c echo.Context) (channelForm, error) {
 	f := channelForm{Name: strings.TrimSpace(c.FormValue("name")), Subject: strings.TrimSpace(c.FormValue("subject")),
 		Text: strings.ReplaceAll(c.FormValue("text"), "\r\n", "\n")}
-	if mf, err := c.MultipartForm(); err == nil {
-		for _, fh := range mf.File["files"] {
-			if fh.Filename != "" || fh.Size > 0 { // an empty file field sends an empty part
-				f.files = append(f.files, fh)
-			}
-		}
-	}
-	var total int64
-	for _, fh := range f.files {
-		total += fh.Size
-	}
-	if total > maxReplyFiles {
-		return f, errReplyTooLarge
-	}
-	return f, nil
+	var err error
+	f.files, err = uploadedFiles(c)
+	return f, err
 }
 
 // channelWriteErrors maps a refused message to its message and field.

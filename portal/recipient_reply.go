@@ -41,24 +41,36 @@ var replyErrors = map[error]fieldError{
 
 var errReplyTooLarge = errors.New("reply files too large")
 
+// uploadedFiles are the files of a form's "files" field, without the
+// empty part an unused file field sends; errReplyTooLarge when together
+// they are over the reply's limit (a reply, or a message through the
+// secure channel).
+func uploadedFiles(c echo.Context) ([]*multipart.FileHeader, error) {
+	var files []*multipart.FileHeader
+	var total int64
+	if mf, err := c.MultipartForm(); err == nil {
+		for _, fh := range mf.File["files"] {
+			if fh.Filename != "" || fh.Size > 0 {
+				files = append(files, fh)
+				total += fh.Size
+			}
+		}
+	}
+	if total > maxReplyFiles {
+		return files, errReplyTooLarge
+	}
+	return files, nil
+}
+
 // readReplyForm reads the text and the files, checking what can be
 // checked before anything is stored.
 func readReplyForm(c echo.Context) (replyForm, error) {
 	f := replyForm{Text: c.FormValue("text")}
-	if mf, err := c.MultipartForm(); err == nil {
-		for _, fh := range mf.File["files"] {
-			if fh.Filename != "" || fh.Size > 0 { // an empty file field sends an empty part
-				f.Files = append(f.Files, fh)
-			}
-		}
-	}
-	var total int64
-	for _, fh := range f.Files {
-		total += fh.Size
-	}
+	var err error
+	f.Files, err = uploadedFiles(c)
 	switch {
-	case total > maxReplyFiles:
-		return f, errReplyTooLarge
+	case err != nil:
+		return f, err
 	case len(f.Text) > delivery.MaxReplyText:
 		return f, delivery.ErrReplyTooLong
 	case len(f.Files) > delivery.MaxReplyFiles:
