@@ -47,28 +47,25 @@ var DefaultChannelLimits = ChannelLimits{CodeTTL: 10 * time.Minute, CodeTries: 5
 
 func (s *Service) channelLimits() ChannelLimits {
 	l, d := s.opt.ChannelLimits, DefaultChannelLimits
-	pick := func(v *time.Duration, def time.Duration) {
-		if *v <= 0 {
-			*v = def
-		}
-	}
-	pickN := func(v *int, def int) {
-		if *v <= 0 {
-			*v = def
-		}
-	}
-	pick(&l.CodeTTL, d.CodeTTL)
-	pick(&l.Resend, d.Resend)
-	pick(&l.Start, d.Start)
-	pick(&l.Session, d.Session)
-	pick(&l.MessageWindow, d.MessageWindow)
-	pickN(&l.CodeTries, d.CodeTries)
-	pickN(&l.CodesPerAddress, d.CodesPerAddress)
-	pickN(&l.CodesPerNetwork, d.CodesPerNetwork)
-	pickN(&l.CodesDaily, d.CodesDaily)
-	pickN(&l.PerAddress, d.PerAddress)
-	pickN(&l.PerNetwork, d.PerNetwork)
+	orDefault(&l.CodeTTL, d.CodeTTL)
+	orDefault(&l.Resend, d.Resend)
+	orDefault(&l.Start, d.Start)
+	orDefault(&l.Session, d.Session)
+	orDefault(&l.MessageWindow, d.MessageWindow)
+	orDefault(&l.CodeTries, d.CodeTries)
+	orDefault(&l.CodesPerAddress, d.CodesPerAddress)
+	orDefault(&l.CodesPerNetwork, d.CodesPerNetwork)
+	orDefault(&l.CodesDaily, d.CodesDaily)
+	orDefault(&l.PerAddress, d.PerAddress)
+	orDefault(&l.PerNetwork, d.PerNetwork)
 	return l
+}
+
+// orDefault sets *v to def unless it is positive.
+func orDefault[T int | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
 }
 
 // ChannelPage is what the public page shows: whose page it is and its settings.

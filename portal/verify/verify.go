@@ -133,25 +133,22 @@ func New(opt Options) (*Service, error) {
 
 func withDefaults(l Limits) Limits {
 	d := DefaultLimits
-	pick := func(v *time.Duration, def time.Duration) {
-		if *v <= 0 {
-			*v = def
-		}
-	}
-	pickN := func(v *int, def int) {
-		if *v <= 0 {
-			*v = def
-		}
-	}
-	pick(&l.CodeTTL, d.CodeTTL)
-	pick(&l.Resend, d.Resend)
-	pick(&l.ForgotEvery, d.ForgotEvery)
-	pick(&l.SessionIdle, d.SessionIdle)
-	pick(&l.SessionMax, d.SessionMax)
-	pickN(&l.CodeAttempts, d.CodeAttempts)
-	pickN(&l.PerHour, d.PerHour)
-	pickN(&l.LockAfter, d.LockAfter)
+	orDefault(&l.CodeTTL, d.CodeTTL)
+	orDefault(&l.Resend, d.Resend)
+	orDefault(&l.ForgotEvery, d.ForgotEvery)
+	orDefault(&l.SessionIdle, d.SessionIdle)
+	orDefault(&l.SessionMax, d.SessionMax)
+	orDefault(&l.CodeAttempts, d.CodeAttempts)
+	orDefault(&l.PerHour, d.PerHour)
+	orDefault(&l.LockAfter, d.LockAfter)
 	return l
+}
+
+// orDefault sets *v to def unless it is positive.
+func orDefault[T int | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
 }
 
 // ParseCountries reads a comma-separated list of ISO 3166 regions
